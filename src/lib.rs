@@ -3,8 +3,14 @@
 //! the command line. Domain SQL functions live in the `callqa-udfs` crate.
 #![warn(missing_docs)]
 
+pub mod catalog;
+pub mod config;
 pub mod error;
 pub mod generate;
+pub mod pg_compat;
 pub mod schema;
+pub mod server;
+pub mod session;
+pub mod sql_shell;
 
 pub use error::{Error, Result};

@@ -1,1 +1,84 @@
-fn main() {}
+//! The `callqa` command: parse flags, run, and turn errors into one line and an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use callqa::config::{Cli, Command, EngineConfig, ServerConfig};
+use callqa::generate::{GenerateOptions, generate};
+use callqa::server::Server;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("callqa: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("callqa: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> callqa::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = ServerConfig::from(&args);
+            let server = Server::bind(&config).await?;
+            let engine = server.engine();
+            println!(
+                "callqa listening on {} (data {}: {})",
+                server.local_addr(),
+                engine.root().dir().display(),
+                engine.tables_line()
+            );
+            server
+                .run(async {
+                    // If the signal handler cannot be installed, serve until killed.
+                    if tokio::signal::ctrl_c().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                })
+                .await;
+            Ok(())
+        }
+        Command::Generate(args) => {
+            let options = GenerateOptions::from(&args);
+            let started = std::time::Instant::now();
+            let summary = tokio::task::spawn_blocking(move || generate(&options))
+                .await
+                .map_err(|e| callqa::Error::InvalidArgument {
+                    what: "generate".to_owned(),
+                    reason: e.to_string(),
+                })??;
+            let rows = summary
+                .rows
+                .iter()
+                .map(|(table, n)| format!("{table} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            println!(
+                "wrote {} in {:.1}s: {rows}",
+                args.out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Sql(args) => {
+            let output = callqa::sql_shell::run_sql(&EngineConfig::from(&args.data), &args.command).await?;
+            print!("{output}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Command line: clap `Args` (every flag also a `CALLQA_*` environment variable), turned into
+//! plain configuration structs that tests build directly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::generate::GenerateOptions;
+
+/// Default address of `callqa serve`: loopback only, one port above PostgreSQL's.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:5433";
+
+/// Default data root: the committed sample data of the repository.
+pub const DEFAULT_DATA: &str = "sample_data";
+
+/// callqa: SQL for call-centre quality assurance, served over the PostgreSQL wire protocol.
+#[derive(Debug, Parser)]
+#[command(name = "callqa", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `callqa`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a data root over the PostgreSQL wire protocol.
+    Serve(ServeArgs),
+    /// Write deterministic synthetic call-centre data as partitioned Parquet.
+    Generate(GenerateArgs),
+    /// Run SQL against a data root and print the result as a table.
+    Sql(SqlArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Data root: a local directory holding calls/, utterances/, audio_features/, surveys/, agents/.
+    #[arg(long, env = "CALLQA_DATA", default_value = DEFAULT_DATA)]
+    pub data: String,
+}
+
+/// Flags of `callqa serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    /// Where the data lives.
+    pub data: DataArgs,
+    /// Address to listen on; port 0 picks a free port (the chosen one is printed).
+    #[arg(long, env = "CALLQA_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+}
+
+/// Flags of `callqa generate`.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// Number of calls to generate.
+    #[arg(long, env = "CALLQA_CALLS", default_value_t = 2000)]
+    pub calls: u64,
+    /// Number of days the calls span.
+    #[arg(long, env = "CALLQA_DAYS", default_value_t = 14)]
+    pub days: u32,
+    /// Number of agents.
+    #[arg(long, env = "CALLQA_AGENTS", default_value_t = 40)]
+    pub agents: u32,
+    /// Random seed: the same seed and flags give the same bytes.
+    #[arg(long, env = "CALLQA_SEED", default_value_t = 42)]
+    pub seed: u64,
+    /// First day of the generated data (UTC), YYYY-MM-DD.
+    #[arg(long, env = "CALLQA_START_DATE")]
+    pub start_date: Option<chrono::NaiveDate>,
+    /// Output directory (the data root to create).
+    #[arg(long, env = "CALLQA_OUT")]
+    pub out: PathBuf,
+    /// Hide the progress bar.
+    #[arg(long, env = "CALLQA_QUIET")]
+    pub quiet: bool,
+}
+
+/// Flags of `callqa sql`.
+#[derive(Debug, Clone, Args)]
+pub struct SqlArgs {
+    #[command(flatten)]
+    /// Where the data lives.
+    pub data: DataArgs,
+    /// SQL to run (several statements separated by `;` are run in order).
+    #[arg(short = 'c', long = "command", env = "CALLQA_SQL")]
+    pub command: String,
+}
+
+/// Configuration of the query engine: what to serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// The data root, as given by the user (a directory path for now).
+    pub data: String,
+}
+
+/// Configuration of `callqa serve`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// The query engine.
+    pub engine: EngineConfig,
+    /// Address to listen on (port 0: any free port).
+    pub listen: SocketAddr,
+}
+
+impl From<&DataArgs> for EngineConfig {
+    fn from(args: &DataArgs) -> Self {
+        EngineConfig { data: args.data.clone() }
+    }
+}
+
+impl From<&ServeArgs> for ServerConfig {
+    fn from(args: &ServeArgs) -> Self {
+        ServerConfig { engine: EngineConfig::from(&args.data), listen: args.listen }
+    }
+}
+
+impl From<&GenerateArgs> for GenerateOptions {
+    fn from(args: &GenerateArgs) -> Self {
+        let defaults = GenerateOptions::default();
+        GenerateOptions {
+            calls: args.calls,
+            days: args.days,
+            agents: args.agents,
+            seed: args.seed,
+            out: args.out.clone(),
+            start_date: args.start_date.unwrap_or(defaults.start_date),
+            progress: !args.quiet,
+        }
+    }
+}

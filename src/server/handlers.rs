@@ -1,0 +1,557 @@
+//! callqa's pgwire handlers: startup, simple and extended query, cancel, errors.
+//!
+//! Every connection gets its own DataFusion session (stored in pgwire's per-connection
+//! extensions) over the engine's shared catalog. Statements are parsed with the Postgres
+//! compatibility parser, Postgres-only statements (SHOW/SET of Postgres settings, transaction
+//! control) are answered here, and everything else is planned by DataFusion, checked to be
+//! read-only at the plan level, and streamed back with arrow-pg.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::ParamValues;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{DataFrame, Expr, SessionContext};
+use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Statement};
+use futures::Sink;
+use pgwire::api::auth::{
+    DefaultServerParameterProvider, StartupHandler, finish_authentication, protocol_negotiation,
+    save_startup_parameters_to_metadata,
+};
+use pgwire::api::cancel::DefaultCancelHandler;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{FieldInfo, Response, Tag};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, ConnectionHandle, ConnectionManager, ErrorHandler,
+    PgWireServerHandlers, PidSecretKeyGenerator, RandomPidSecretKeyGenerator, Type,
+};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::types::format::FormatOptions;
+
+use super::errors::{map_api_error, pg_error, user_error};
+use super::params::bind_parameters;
+use crate::pg_compat::{
+    PgSettings, SERVER_VERSION, normalize_setting, settings_column_name,
+};
+use crate::session::{Engine, parse_sql, plan_statement};
+
+/// The handlers of one server; cheap to share between connections.
+#[derive(Debug)]
+pub struct Handlers {
+    service: Arc<QueryService>,
+    startup: Arc<Startup>,
+    cancel: Arc<DefaultCancelHandler>,
+}
+
+impl Handlers {
+    /// Handlers over `engine`.
+    pub fn new(engine: Arc<Engine>) -> Self {
+        let connections = Arc::new(ConnectionManager::new());
+        Handlers {
+            service: Arc::new(QueryService {
+                planner: Arc::new(Planner { engine }),
+            }),
+            startup: Arc::new(Startup {
+                connections: Arc::clone(&connections),
+                keys: RandomPidSecretKeyGenerator::default(),
+            }),
+            cancel: Arc::new(DefaultCancelHandler::new(connections)),
+        }
+    }
+}
+
+impl PgWireServerHandlers for Handlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        Arc::clone(&self.service)
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        Arc::clone(&self.service)
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::clone(&self.startup)
+    }
+
+    fn error_handler(&self) -> Arc<impl ErrorHandler> {
+        Arc::new(SqlStateErrors)
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        Arc::clone(&self.cancel)
+    }
+}
+
+/// Startup without a password (loopback sample mode); registers the connection for cancel
+/// requests and announces the Postgres version callqa speaks.
+struct Startup {
+    connections: Arc<ConnectionManager>,
+    keys: RandomPidSecretKeyGenerator,
+}
+
+impl Debug for Startup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Startup").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl StartupHandler for Startup {
+    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let PgWireFrontendMessage::Startup(startup) = message else {
+            return Ok(());
+        };
+        protocol_negotiation(client, &startup).await?;
+        save_startup_parameters_to_metadata(client, &startup);
+        let (pid, secret) = self.keys.generate(client);
+        client.set_pid_and_secret_key(pid, secret.clone());
+        let (handle, guard) = self.connections.register(pid, secret);
+        client.session_extensions().insert::<Arc<ConnectionHandle>>(handle);
+        client.session_extensions().insert(guard);
+        tracing::info!(
+            peer = %client.socket_addr(),
+            user = client.metadata().get("user").map(String::as_str).unwrap_or(""),
+            pid,
+            "connection started"
+        );
+        let mut parameters = DefaultServerParameterProvider::default();
+        parameters.server_version = SERVER_VERSION.to_owned();
+        parameters.is_superuser = false;
+        parameters.time_zone = "UTC".to_owned();
+        finish_authentication(client, &parameters).await
+    }
+}
+
+/// Replaces DataFusion errors that surface while rows stream with their SQLSTATE; logs the
+/// code, never the query or its values.
+#[derive(Debug)]
+struct SqlStateErrors;
+
+impl ErrorHandler for SqlStateErrors {
+    fn on_error<C>(&self, client: &C, error: &mut PgWireError)
+    where
+        C: ClientInfo,
+    {
+        map_api_error(error);
+        let code = match error {
+            PgWireError::UserError(info) => info.code.clone(),
+            other => format!("{other:?}").chars().take(40).collect(),
+        };
+        tracing::debug!(peer = %client.socket_addr(), %code, "query failed");
+    }
+}
+
+/// The state of one connection: its DataFusion session and Postgres settings.
+pub struct Connection {
+    ctx: SessionContext,
+    settings: Mutex<PgSettings>,
+}
+
+impl Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("session", &self.ctx.session_id()).finish()
+    }
+}
+
+impl Connection {
+    fn settings(&self) -> std::sync::MutexGuard<'_, PgSettings> {
+        // A poisoned lock only means another statement panicked mid-update; the settings map
+        // is still a valid map, so keep serving.
+        self.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Answers queries of every connection.
+#[derive(Debug)]
+pub struct QueryService {
+    planner: Arc<Planner>,
+}
+
+fn connection<C: ClientInfo + ?Sized>(engine: &Engine, client: &C) -> Arc<Connection> {
+    client.session_extensions().get_or_insert_with(|| Connection {
+        ctx: engine.new_session(),
+        settings: Mutex::new(PgSettings::from_startup(client.metadata())),
+    })
+}
+
+/// What a statement turns out to be, once parsed.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// `SHOW name` of a Postgres setting (or `SHOW ALL`).
+    Show(String),
+    /// `SET name = value` of a Postgres setting.
+    Set(String, String),
+    /// `RESET name`.
+    Reset(String),
+    /// A statement accepted for compatibility that changes nothing here, with its tag.
+    Acknowledge(&'static str),
+    /// `BEGIN` / `START TRANSACTION`.
+    Begin,
+    /// `COMMIT` / `ROLLBACK`, with its tag.
+    End(&'static str),
+    /// Anything DataFusion plans, with its plan.
+    Plan(Box<LogicalPlan>),
+}
+
+/// Parses and plans statements in the calling connection's session; the extended
+/// protocol's query parser.
+#[derive(Debug)]
+pub struct Planner {
+    engine: Arc<Engine>,
+}
+
+impl Planner {
+    fn parse(&self, sql: &str) -> PgWireResult<Vec<Statement>> {
+        parse_sql(sql).map_err(|e| pg_error(&e))
+    }
+
+    /// Classifies and plans one statement in the connection's session.
+    async fn prepare(&self, conn: &Connection, statement: Statement) -> PgWireResult<Prepared> {
+        if let Some(prepared) = classify(&statement) {
+            return Ok(prepared);
+        }
+        let plan = plan_statement(&conn.ctx, statement).await.map_err(|e| pg_error(&e))?;
+        Ok(Prepared::Plan(Box::new(plan)))
+    }
+}
+
+/// Postgres-only statements answered without DataFusion; `None` for the rest.
+fn classify(statement: &Statement) -> Option<Prepared> {
+    use datafusion::sql::sqlparser::ast::Set;
+    match statement {
+        Statement::ShowVariable { variable } => {
+            let name = variable.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(" ");
+            if name.to_lowercase().starts_with("datafusion.") {
+                None
+            } else {
+                Some(Prepared::Show(name))
+            }
+        }
+        Statement::Set(Set::SingleAssignment { variable, values, .. }) => {
+            let name = variable.to_string();
+            if name.to_lowercase().starts_with("datafusion.") {
+                return None;
+            }
+            let value = values.iter().map(setting_value).collect::<Vec<_>>().join(", ");
+            Some(Prepared::Set(name, value))
+        }
+        Statement::Set(Set::SetTimeZone { value, .. }) => {
+            Some(Prepared::Set("timezone".to_owned(), setting_value(value)))
+        }
+        Statement::Set(_) => Some(Prepared::Acknowledge("SET")),
+        Statement::Reset(reset) => Some(match &reset.reset {
+            datafusion::sql::sqlparser::ast::Reset::ALL => Prepared::Acknowledge("RESET"),
+            datafusion::sql::sqlparser::ast::Reset::ConfigurationParameter(name) => {
+                Prepared::Reset(name.to_string())
+            }
+        }),
+        Statement::StartTransaction { .. } => Some(Prepared::Begin),
+        Statement::Commit { .. } => Some(Prepared::End("COMMIT")),
+        Statement::Rollback { .. } => Some(Prepared::End("ROLLBACK")),
+        Statement::Discard { .. } => Some(Prepared::Acknowledge("DISCARD ALL")),
+        Statement::Deallocate { .. } => Some(Prepared::Acknowledge("DEALLOCATE")),
+        _ => None,
+    }
+}
+
+/// A SET value as Postgres stores it: strings without quotes, identifiers as written.
+fn setting_value(expr: &SqlExpr) -> String {
+    use datafusion::sql::sqlparser::ast::Value;
+    match expr {
+        SqlExpr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        SqlExpr::Identifier(ident) => ident.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl QueryService {
+    /// Runs a prepared statement; `params` are bound into plans that have placeholders.
+    async fn execute(
+        &self,
+        conn: &Connection,
+        prepared: &Prepared,
+        params: Option<ParamValues>,
+        format: &Format,
+        format_options: Arc<FormatOptions>,
+    ) -> PgWireResult<Response> {
+        match prepared {
+            Prepared::Show(name) => {
+                let df = show(conn, name)?;
+                let rows = arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
+                    .await?;
+                Ok(Response::Query(rows))
+            }
+            Prepared::Set(name, value) => {
+                set(conn, name, value).await?;
+                Ok(Response::Execution(Tag::new("SET")))
+            }
+            Prepared::Reset(name) => {
+                if !conn.settings().reset(name) {
+                    return Err(unknown_setting(name));
+                }
+                Ok(Response::Execution(Tag::new("RESET")))
+            }
+            Prepared::Acknowledge(tag) => Ok(Response::Execution(Tag::new(tag))),
+            Prepared::Begin => Ok(Response::TransactionStart(Tag::new("BEGIN"))),
+            Prepared::End(tag) => Ok(Response::TransactionEnd(Tag::new(tag))),
+            Prepared::Plan(plan) => {
+                let mut plan = plan.as_ref().clone();
+                if let Some(params) = params {
+                    plan = plan.replace_params_with_values(&params).map_err(|e| pg_error(&e))?;
+                }
+                let is_statement = matches!(plan, LogicalPlan::Statement(_));
+                let df = conn.ctx.execute_logical_plan(plan).await.map_err(|e| pg_error(&e))?;
+                if is_statement {
+                    // `SET datafusion.x = y` and friends: DataFusion applied it, nothing to return.
+                    df.collect().await.map_err(|e| pg_error(&e))?;
+                    return Ok(Response::Execution(Tag::new("SET")));
+                }
+                let rows = arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
+                    .await?;
+                Ok(Response::Query(rows))
+            }
+        }
+    }
+}
+
+fn unknown_setting(name: &str) -> PgWireError {
+    user_error("42704", format!("unrecognized configuration parameter \"{name}\""))
+}
+
+/// `SHOW name` / `SHOW ALL` as a one-column (or three-column) result, like Postgres.
+fn show(conn: &Connection, name: &str) -> PgWireResult<DataFrame> {
+    let batch = if name.eq_ignore_ascii_case("all") {
+        let all = conn.settings().all();
+        let column = |f: fn(&(String, String, String)) -> &str| -> ArrayRef {
+            Arc::new(all.iter().map(|row| Some(f(row))).collect::<StringArray>())
+        };
+        RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("name", DataType::Utf8, false),
+                Field::new("setting", DataType::Utf8, false),
+                Field::new("description", DataType::Utf8, false),
+            ])),
+            vec![column(|r| &r.0), column(|r| &r.1), column(|r| &r.2)],
+        )
+    } else {
+        let value = conn.settings().get(name).map(str::to_owned).ok_or_else(|| unknown_setting(name))?;
+        let column_name = settings_column_name(name);
+        RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new(column_name, DataType::Utf8, false)])),
+            vec![Arc::new(StringArray::from(vec![value]))],
+        )
+    }
+    .map_err(|e| pg_error(&e.into()))?;
+    conn.ctx.read_batch(batch).map_err(|e| pg_error(&e))
+}
+
+/// `SET name = value`: Postgres settings are kept per connection; the time zone is also
+/// applied to the DataFusion session so `now()` and timestamp literals follow it.
+async fn set(conn: &Connection, name: &str, value: &str) -> PgWireResult<()> {
+    if normalize_setting(name) == "timezone" {
+        let sql = format!("SET datafusion.execution.time_zone = '{}'", value.replace('\'', "''"));
+        let df = conn.ctx.sql(&sql).await.map_err(|e| pg_error(&e))?;
+        df.collect().await.map_err(|e| pg_error(&e))?;
+    }
+    if conn.settings().set(name, value) {
+        Ok(())
+    } else {
+        Err(unknown_setting(name))
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for QueryService {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        tracing::debug!(peer = %client.socket_addr(), "simple query");
+        let conn = connection(&self.planner.engine, client);
+        let statements = self.planner.parse(query)?;
+        if statements.is_empty() {
+            return Ok(vec![Response::EmptyQuery]);
+        }
+        let format_options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let mut responses = Vec::with_capacity(statements.len());
+        for statement in statements {
+            // Like Postgres, the first failing statement ends the batch; earlier results stay.
+            let outcome = match self.planner.prepare(&conn, statement).await {
+                Ok(prepared) => {
+                    self.execute(&conn, &prepared, None, &Format::UnifiedText, Arc::clone(&format_options))
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(response) => responses.push(response),
+                Err(mut error) => {
+                    map_api_error(&mut error);
+                    responses.push(Response::Error(Box::new(error.into())));
+                    break;
+                }
+            }
+        }
+        Ok(responses)
+    }
+}
+
+/// A statement kept by the extended protocol between Parse and Execute.
+pub type StatementEntry = Arc<Prepared>;
+
+#[async_trait]
+impl QueryParser for Planner {
+    type Statement = StatementEntry;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        tracing::debug!(peer = %client.socket_addr(), "parse");
+        let conn = connection(&self.engine, client);
+        let mut statements = self.parse(sql)?;
+        if statements.len() > 1 {
+            return Err(user_error("42601", "cannot insert multiple commands into a prepared statement"));
+        }
+        let Some(statement) = statements.pop() else {
+            return Ok(None);
+        };
+        Ok(Some(Arc::new(self.prepare(&conn, statement).await?)))
+    }
+
+    fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        match statement.as_ref() {
+            Prepared::Plan(plan) => parameter_types(plan)?
+                .iter()
+                .map(|t| match t {
+                    Some(data_type) => arrow_pg::datatypes::into_pg_type(data_type),
+                    None => Ok(Type::UNKNOWN),
+                })
+                .collect(),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn get_result_schema(
+        &self,
+        statement: &Self::Statement,
+        column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        let format = column_format.unwrap_or(&Format::UnifiedText);
+        match statement.as_ref() {
+            Prepared::Plan(plan) if !matches!(plan.as_ref(), LogicalPlan::Statement(_)) => {
+                arrow_pg::datatypes::arrow_schema_to_pg_fields(plan.schema().as_arrow(), format, None)
+            }
+            Prepared::Show(name) if name.eq_ignore_ascii_case("all") => Ok(["name", "setting", "description"]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| FieldInfo::new((*n).to_owned(), None, None, Type::TEXT, format.format_for(i)))
+                .collect()),
+            Prepared::Show(name) => Ok(vec![FieldInfo::new(
+                settings_column_name(name),
+                None,
+                None,
+                Type::TEXT,
+                format.format_for(0),
+            )]),
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Parameter types of a plan in `$1, $2, …` order; `None` where DataFusion cannot tell.
+pub fn parameter_types(plan: &LogicalPlan) -> PgWireResult<Vec<Option<DataType>>> {
+    let mut types: HashMap<String, Option<DataType>> =
+        plan.get_parameter_types().map_err(|e| pg_error(&e))?;
+    // `$1::date` leaves the placeholder untyped but says what the client meant.
+    plan.apply_with_subqueries(|node| {
+        for expr in node.expressions() {
+            expr.apply(|e| {
+                if let Expr::Cast(cast) = e
+                    && let Expr::Placeholder(placeholder) = cast.expr.as_ref()
+                    && let Some(slot @ None) = types.get_mut(&placeholder.id)
+                {
+                    *slot = Some(cast.field.data_type().clone());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })?;
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })
+    .map_err(|e| pg_error(&e))?;
+    let mut ordered: Vec<(usize, Option<DataType>)> = Vec::with_capacity(types.len());
+    for (id, data_type) in types {
+        let Some(position) = id.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) else {
+            return Err(user_error("42P02", format!("unsupported parameter name {id}")));
+        };
+        ordered.push((position, data_type));
+    }
+    ordered.sort_by_key(|(position, _)| *position);
+    let count = ordered.last().map_or(0, |(position, _)| *position);
+    let mut result = vec![None; count];
+    for (position, data_type) in ordered {
+        if let Some(slot) = position.checked_sub(1).and_then(|i| result.get_mut(i)) {
+            *slot = data_type;
+        }
+    }
+    Ok(result)
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for QueryService {
+    type Statement = StatementEntry;
+    type QueryParser = Planner;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        Arc::clone(&self.planner)
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        tracing::debug!(peer = %client.socket_addr(), "execute");
+        let conn = connection(&self.planner.engine, client);
+        let prepared = portal.statement.statement.as_ref();
+        let params = match prepared {
+            Prepared::Plan(plan) => Some(bind_parameters(portal, &parameter_types(plan)?)?),
+            _ => None,
+        };
+        let format_options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        self.execute(&conn, prepared, params, &portal.result_column_format, format_options)
+            .await
+    }
+}

@@ -1,0 +1,154 @@
+//! The query engine: one shared catalog and runtime, and a fresh session per connection.
+//!
+//! Start-up builds a template `SessionState` (tables, pg_catalog, callqa functions). Each
+//! connection gets a clone of it, so `SET` and time zone stay per connection while the
+//! catalog, the memory pool and the file caches are shared.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use datafusion::execution::cache::cache_manager::CacheManagerConfig;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_pg_catalog::setup_pg_catalog;
+
+use crate::catalog::{DataRoot, TableSummary, register_tables};
+use crate::config::EngineConfig;
+use crate::{Result, pg_compat};
+
+/// The database (catalog) name clients connect to.
+pub const DATABASE: &str = "callqa";
+
+/// The schema holding the tables.
+pub const SCHEMA: &str = "public";
+
+/// The shared query engine of a process.
+#[derive(Debug)]
+pub struct Engine {
+    template: SessionState,
+    root: DataRoot,
+    tables: Vec<TableSummary>,
+    next_session: AtomicU64,
+}
+
+impl Engine {
+    /// Opens the data root and registers its tables, pg_catalog and the callqa functions.
+    pub async fn open(config: &EngineConfig) -> Result<Self> {
+        let root = DataRoot::open(&config.data)?;
+        let session_config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_create_default_catalog_and_schema(true)
+            .with_default_catalog_and_schema(DATABASE, SCHEMA);
+        // Listing files per query is cheap on local disks and is what makes files added by
+        // `ingest` (or by hand) visible to the next query without a restart.
+        let runtime = RuntimeEnvBuilder::new()
+            .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
+            .build_arc()?;
+        let state = SessionStateBuilder::new()
+            .with_config(session_config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        let tables = register_tables(&ctx, &root).await?;
+        setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
+        callqa_udfs::register_all(&ctx);
+        pg_compat::register_functions(&ctx);
+        Ok(Engine { template: ctx.state(), root, tables, next_session: AtomicU64::new(1) })
+    }
+
+    /// A new session over the shared catalog and runtime, with its own settings.
+    pub fn new_session(&self) -> SessionContext {
+        let id = self.next_session.fetch_add(1, Ordering::Relaxed);
+        let state = SessionStateBuilder::new_from_existing(self.template.clone())
+            .with_session_id(format!("callqa-{id}"))
+            .build();
+        SessionContext::new_with_state(state)
+    }
+
+    /// The data root being served.
+    pub fn root(&self) -> &DataRoot {
+        &self.root
+    }
+
+    /// What start-up found in each table.
+    pub fn tables(&self) -> &[TableSummary] {
+        &self.tables
+    }
+
+    /// One line naming every table with its row count, for the start-up message.
+    pub fn tables_line(&self) -> String {
+        self.tables
+            .iter()
+            .map(|t| format!("{} {}", t.name, t.rows))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Shared handle to the engine.
+pub type SharedEngine = Arc<Engine>;
+
+/// The kind of write a plan would do (`CREATE TABLE`, `DML`, `COPY`), or `None` for a read.
+///
+/// callqa serves data read-only; this is checked on the plan, not the SQL text, so no
+/// spelling of a statement gets around it.
+pub fn write_verb(plan: &datafusion::logical_expr::LogicalPlan) -> Option<String> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion::logical_expr::LogicalPlan;
+    let mut verb = None;
+    // The closure never fails, so the traversal cannot either.
+    let _ = plan.apply_with_subqueries(|node| {
+        verb = match node {
+            LogicalPlan::Ddl(ddl) => Some(sql_words(ddl.name())),
+            LogicalPlan::Dml(dml) => Some(dml.op.to_string()),
+            LogicalPlan::Copy(_) => Some("COPY".to_owned()),
+            _ => None,
+        };
+        Ok(if verb.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    verb
+}
+
+/// Splits `sql` into statements with the Postgres-compatible parser the server uses.
+pub fn parse_sql(
+    sql: &str,
+) -> datafusion::error::Result<Vec<datafusion::sql::sqlparser::ast::Statement>> {
+    // Building the parser tokenizes its rewrite tables, so build it once per process.
+    static PARSER: std::sync::LazyLock<datafusion_pg_catalog::sql::PostgresCompatibilityParser> =
+        std::sync::LazyLock::new(datafusion_pg_catalog::sql::PostgresCompatibilityParser::new);
+    PARSER
+        .parse(sql)
+        .map_err(|e| datafusion::error::DataFusionError::SQL(Box::new(e), None))
+}
+
+/// Plans one statement the way the server does: Postgres column names and the read-only
+/// check. Used by `callqa sql` and the SQL tests.
+pub async fn plan_statement(
+    ctx: &SessionContext,
+    mut statement: datafusion::sql::sqlparser::ast::Statement,
+) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+    use datafusion::sql::parser::Statement as DfStatement;
+    pg_compat::name_unnamed_columns(&mut statement);
+    let plan = ctx.state().statement_to_plan(DfStatement::Statement(Box::new(statement))).await?;
+    match write_verb(&plan) {
+        Some(verb) => Err(datafusion::error::DataFusionError::Plan(format!(
+            "cannot execute {verb} in a read-only session: callqa serves data read-only"
+        ))),
+        None => Ok(plan),
+    }
+}
+
+/// `CreateMemoryTable` -> `CREATE MEMORY TABLE`: DataFusion's plan names as SQL words.
+fn sql_words(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
