@@ -108,13 +108,18 @@ pub struct ServerConfig {
 
 impl From<&DataArgs> for EngineConfig {
     fn from(args: &DataArgs) -> Self {
-        EngineConfig { data: args.data.clone() }
+        EngineConfig {
+            data: args.data.clone(),
+        }
     }
 }
 
 impl From<&ServeArgs> for ServerConfig {
     fn from(args: &ServeArgs) -> Self {
-        ServerConfig { engine: EngineConfig::from(&args.data), listen: args.listen }
+        ServerConfig {
+            engine: EngineConfig::from(&args.data),
+            listen: args.listen,
+        }
     }
 }
 

@@ -12,10 +12,15 @@ use callqa::server::Server;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("callqa: cannot start the runtime: {e}");
@@ -76,7 +81,8 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             Ok(())
         }
         Command::Sql(args) => {
-            let output = callqa::sql_shell::run_sql(&EngineConfig::from(&args.data), &args.command).await?;
+            let output =
+                callqa::sql_shell::run_sql(&EngineConfig::from(&args.data), &args.command).await?;
             print!("{output}");
             Ok(())
         }

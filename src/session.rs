@@ -56,7 +56,12 @@ impl Engine {
         setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
         callqa_udfs::register_all(&ctx);
         pg_compat::register_functions(&ctx);
-        Ok(Engine { template: ctx.state(), root, tables, next_session: AtomicU64::new(1) })
+        Ok(Engine {
+            template: ctx.state(),
+            root,
+            tables,
+            next_session: AtomicU64::new(1),
+        })
     }
 
     /// A new session over the shared catalog and runtime, with its own settings.
@@ -107,7 +112,11 @@ pub fn write_verb(plan: &datafusion::logical_expr::LogicalPlan) -> Option<String
             LogicalPlan::Copy(_) => Some("COPY".to_owned()),
             _ => None,
         };
-        Ok(if verb.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+        Ok(if verb.is_some() {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
     });
     verb
 }
@@ -132,7 +141,10 @@ pub async fn plan_statement(
 ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
     use datafusion::sql::parser::Statement as DfStatement;
     pg_compat::name_unnamed_columns(&mut statement);
-    let plan = ctx.state().statement_to_plan(DfStatement::Statement(Box::new(statement))).await?;
+    let plan = ctx
+        .state()
+        .statement_to_plan(DfStatement::Statement(Box::new(statement)))
+        .await?;
     match write_verb(&plan) {
         Some(verb) => Err(datafusion::error::DataFusionError::Plan(format!(
             "cannot execute {verb} in a read-only session: callqa serves data read-only"

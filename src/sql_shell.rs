@@ -22,7 +22,10 @@ pub async fn run_sql(config: &EngineConfig, sql: &str) -> Result<String> {
             out.push_str(&pretty_format_batches(&batches)?.to_string());
             out.push('\n');
         }
-        out.push_str(&format!("({rows} row{})\n", if rows == 1 { "" } else { "s" }));
+        out.push_str(&format!(
+            "({rows} row{})\n",
+            if rows == 1 { "" } else { "s" }
+        ));
     }
     Ok(out)
 }

@@ -3,6 +3,7 @@
 //!
 //! `cargo test --test sqllogictests -- NAME` runs the files whose name contains NAME;
 //! `cargo test --test sqllogictests -- --complete` rewrites the expected output (review it).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -85,12 +86,20 @@ impl AsyncDB for CallqaDb {
         for statement in parse_sql(sql)? {
             let plan = plan_statement(&self.ctx, statement).await?;
             let df = self.ctx.execute_logical_plan(plan).await?;
-            let types = df.schema().fields().iter().map(|f| slt_type(f.data_type())).collect();
+            let types = df
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| slt_type(f.data_type()))
+                .collect();
             let batches = df.collect().await?;
             output = if batches.iter().all(|b| b.num_columns() == 0) {
                 DBOutput::StatementComplete(0)
             } else {
-                DBOutput::Rows { types, rows: render(&batches)? }
+                DBOutput::Rows {
+                    types,
+                    rows: render(&batches)?,
+                }
             };
         }
         Ok(output)
@@ -124,7 +133,11 @@ fn render(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>, DataFusionError> 
                     .zip(batch.columns())
                     .map(|(f, c)| {
                         let cell = f.value(row).to_string();
-                        if cell.is_empty() && !c.is_null(row) { "(empty)".to_owned() } else { cell }
+                        if cell.is_empty() && !c.is_null(row) {
+                            "(empty)".to_owned()
+                        } else {
+                            cell
+                        }
                     })
                     .collect(),
             );
@@ -150,12 +163,17 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let complete = args.iter().any(|a| a == "--complete");
     // Flags cargo's test harness passes through (e.g. --nocapture) are not filters.
-    let filter = args.iter().find(|a| !a.starts_with('-')).map(String::as_str);
+    let filter = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .map(String::as_str);
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
     let engine = Arc::new(
-        Engine::open(&EngineConfig { data: data.display().to_string() })
-            .await
-            .expect("sample_data opens"),
+        Engine::open(&EngineConfig {
+            data: data.display().to_string(),
+        })
+        .await
+        .expect("sample_data opens"),
     );
 
     let mut failures = Vec::new();
@@ -165,17 +183,31 @@ async fn main() {
         let mut runner = Runner::new(move || {
             let ctx = engine.new_session();
             // Several partitions exercise aggregation merges the way a big query would.
-            ctx.state_ref().write().config_mut().options_mut().execution.target_partitions = 4;
+            ctx.state_ref()
+                .write()
+                .config_mut()
+                .options_mut()
+                .execution
+                .target_partitions = 4;
             async move { Ok(CallqaDb { ctx }) }
         });
         runner.with_column_validator(strict_column_validator);
         let result = if complete {
             runner
-                .update_test_file(file, " ", default_validator, default_normalizer, strict_column_validator)
+                .update_test_file(
+                    file,
+                    " ",
+                    default_validator,
+                    default_normalizer,
+                    strict_column_validator,
+                )
                 .await
                 .map_err(|e| e.to_string())
         } else {
-            runner.run_file_async(file).await.map_err(|e| e.display(true).to_string())
+            runner
+                .run_file_async(file)
+                .await
+                .map_err(|e| e.display(true).to_string())
         };
         match result {
             Ok(()) => println!("ok   {}", file.display()),
@@ -186,7 +218,12 @@ async fn main() {
         }
     }
     if !failures.is_empty() {
-        eprintln!("\n{} of {} slt files failed:\n\n{}", failures.len(), files.len(), failures.join("\n\n"));
+        eprintln!(
+            "\n{} of {} slt files failed:\n\n{}",
+            failures.len(),
+            files.len(),
+            failures.join("\n\n")
+        );
         std::process::exit(1);
     }
     println!("{} slt files passed", files.len());

@@ -53,7 +53,9 @@ fn name_table_with_joins(table: &mut TableWithJoins) {
 fn name_table_factor(factor: &mut TableFactor) {
     match factor {
         TableFactor::Derived { subquery, .. } => name_query(subquery),
-        TableFactor::NestedJoin { table_with_joins, .. } => name_table_with_joins(table_with_joins),
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => name_table_with_joins(table_with_joins),
         _ => {}
     }
 }
@@ -65,12 +67,19 @@ fn name_projection(projection: &mut [SelectItem]) {
         if existing.is_some() {
             continue;
         }
-        let SelectItem::UnnamedExpr(expr) = item else { continue };
-        let Some(name) = postgres_name(expr) else { continue };
+        let SelectItem::UnnamedExpr(expr) = item else {
+            continue;
+        };
+        let Some(name) = postgres_name(expr) else {
+            continue;
+        };
         if !used.insert(name.clone()) {
             continue; // Postgres allows duplicate names, DataFusion does not
         }
-        *item = SelectItem::ExprWithAlias { expr: expr.clone(), alias: Ident::with_quote('"', name) };
+        *item = SelectItem::ExprWithAlias {
+            expr: expr.clone(),
+            alias: Ident::with_quote('"', name),
+        };
     }
 }
 
@@ -95,7 +104,9 @@ fn postgres_name(expr: &Expr) -> Option<String> {
             .last()
             .and_then(|part| part.as_ident())
             .map(|ident| ident.value.to_lowercase()),
-        Expr::Cast { expr, data_type, .. } => match expr.as_ref() {
+        Expr::Cast {
+            expr, data_type, ..
+        } => match expr.as_ref() {
             Expr::Identifier(ident) => Some(ident.value.to_lowercase()),
             Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_lowercase()),
             Expr::Function(_) | Expr::Cast { .. } | Expr::Nested(_) => postgres_name(expr),
@@ -125,12 +136,18 @@ mod tests {
             renamed("select queue, count(*) from calls group by 1"),
             r#"SELECT queue, count(*) AS "count" FROM calls GROUP BY 1"#
         );
-        assert_eq!(renamed("select pg_catalog.version()"), r#"SELECT pg_catalog.version() AS "version""#);
+        assert_eq!(
+            renamed("select pg_catalog.version()"),
+            r#"SELECT pg_catalog.version() AS "version""#
+        );
     }
 
     #[test]
     fn casts_keep_the_column_name() {
-        assert_eq!(renamed("select talk_ms::text from calls"), r#"SELECT talk_ms::TEXT AS "talk_ms" FROM calls"#);
+        assert_eq!(
+            renamed("select talk_ms::text from calls"),
+            r#"SELECT talk_ms::TEXT AS "talk_ms" FROM calls"#
+        );
         assert_eq!(renamed("select '1'::int"), r#"SELECT '1'::INT AS "int""#);
     }
 
@@ -140,8 +157,14 @@ mod tests {
             renamed("select count(*), count(agent_id) from calls"),
             r#"SELECT count(*) AS "count", count(agent_id) FROM calls"#
         );
-        assert_eq!(renamed("select count(*) as n from calls"), "SELECT count(*) AS n FROM calls");
-        assert_eq!(renamed("select max(x), max from t"), "SELECT max(x), max FROM t");
+        assert_eq!(
+            renamed("select count(*) as n from calls"),
+            "SELECT count(*) AS n FROM calls"
+        );
+        assert_eq!(
+            renamed("select max(x), max from t"),
+            "SELECT max(x), max FROM t"
+        );
     }
 
     #[test]

@@ -14,8 +14,7 @@ use datafusion::scalar::ScalarValue;
 
 pub use column_names::name_unnamed_columns;
 pub use settings::{
-    PgSettings, SERVER_VERSION, column_name as settings_column_name,
-    normalize as normalize_setting,
+    PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
 };
 
 /// Text of `select version()`: a PostgreSQL version first, then what really answers.
@@ -38,7 +37,9 @@ pub fn register_functions(ctx: &SessionContext) {
         DataType::Utf8,
         Volatility::Immutable,
         Arc::new(move |_args: &[ColumnarValue]| {
-            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(version.clone()))))
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
+                version.clone(),
+            ))))
         }),
     ));
 }

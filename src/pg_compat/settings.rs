@@ -12,29 +12,117 @@ pub const SERVER_VERSION: &str = "16.6";
 
 /// (name, default value, description) of every setting callqa answers.
 const DEFAULTS: &[(&str, &str, &str)] = &[
-    ("application_name", "", "Sets the application name to be reported in statistics and logs."),
-    ("client_encoding", "UTF8", "Sets the client's character set encoding."),
-    ("client_min_messages", "notice", "Sets the message levels that are sent to the client."),
-    ("datestyle", "ISO, MDY", "Sets the display format for date and time values."),
-    ("default_transaction_isolation", "read committed", "Sets the transaction isolation level of each new transaction."),
-    ("default_transaction_read_only", "off", "Sets the default read-only status of new transactions."),
-    ("extra_float_digits", "1", "Sets the number of digits displayed for floating-point values."),
-    ("integer_datetimes", "on", "Shows whether datetimes are integer based."),
-    ("intervalstyle", "postgres", "Sets the display format for interval values."),
+    (
+        "application_name",
+        "",
+        "Sets the application name to be reported in statistics and logs.",
+    ),
+    (
+        "client_encoding",
+        "UTF8",
+        "Sets the client's character set encoding.",
+    ),
+    (
+        "client_min_messages",
+        "notice",
+        "Sets the message levels that are sent to the client.",
+    ),
+    (
+        "datestyle",
+        "ISO, MDY",
+        "Sets the display format for date and time values.",
+    ),
+    (
+        "default_transaction_isolation",
+        "read committed",
+        "Sets the transaction isolation level of each new transaction.",
+    ),
+    (
+        "default_transaction_read_only",
+        "off",
+        "Sets the default read-only status of new transactions.",
+    ),
+    (
+        "extra_float_digits",
+        "1",
+        "Sets the number of digits displayed for floating-point values.",
+    ),
+    (
+        "integer_datetimes",
+        "on",
+        "Shows whether datetimes are integer based.",
+    ),
+    (
+        "intervalstyle",
+        "postgres",
+        "Sets the display format for interval values.",
+    ),
     ("lc_collate", "C.UTF-8", "Shows the collation order locale."),
-    ("lc_ctype", "C.UTF-8", "Shows the character classification and case conversion locale."),
-    ("lc_messages", "C.UTF-8", "Sets the language in which messages are displayed."),
-    ("max_identifier_length", "63", "Shows the maximum identifier length."),
-    ("max_index_keys", "32", "Shows the maximum number of index keys."),
-    ("search_path", "\"$user\", public", "Sets the schema search order for names that are not schema-qualified."),
-    ("server_encoding", "UTF8", "Shows the server (database) character set encoding."),
-    ("server_version", SERVER_VERSION, "Shows the server version."),
-    ("server_version_num", "160006", "Shows the server version as an integer."),
-    ("standard_conforming_strings", "on", "Causes '...' strings to treat backslashes literally."),
-    ("statement_timeout", "0", "Sets the maximum allowed duration of any statement."),
-    ("timezone", "UTC", "Sets the time zone for displaying and interpreting time stamps."),
-    ("transaction_isolation", "read committed", "Sets the current transaction's isolation level."),
-    ("transaction_read_only", "off", "Sets the current transaction's read-only status."),
+    (
+        "lc_ctype",
+        "C.UTF-8",
+        "Shows the character classification and case conversion locale.",
+    ),
+    (
+        "lc_messages",
+        "C.UTF-8",
+        "Sets the language in which messages are displayed.",
+    ),
+    (
+        "max_identifier_length",
+        "63",
+        "Shows the maximum identifier length.",
+    ),
+    (
+        "max_index_keys",
+        "32",
+        "Shows the maximum number of index keys.",
+    ),
+    (
+        "search_path",
+        "\"$user\", public",
+        "Sets the schema search order for names that are not schema-qualified.",
+    ),
+    (
+        "server_encoding",
+        "UTF8",
+        "Shows the server (database) character set encoding.",
+    ),
+    (
+        "server_version",
+        SERVER_VERSION,
+        "Shows the server version.",
+    ),
+    (
+        "server_version_num",
+        "160006",
+        "Shows the server version as an integer.",
+    ),
+    (
+        "standard_conforming_strings",
+        "on",
+        "Causes '...' strings to treat backslashes literally.",
+    ),
+    (
+        "statement_timeout",
+        "0",
+        "Sets the maximum allowed duration of any statement.",
+    ),
+    (
+        "timezone",
+        "UTC",
+        "Sets the time zone for displaying and interpreting time stamps.",
+    ),
+    (
+        "transaction_isolation",
+        "read committed",
+        "Sets the current transaction's isolation level.",
+    ),
+    (
+        "transaction_read_only",
+        "off",
+        "Sets the current transaction's read-only status.",
+    ),
 ];
 
 /// The Postgres settings of one connection.
@@ -46,7 +134,10 @@ pub struct PgSettings {
 impl Default for PgSettings {
     fn default() -> Self {
         PgSettings {
-            values: DEFAULTS.iter().map(|(k, v, _)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            values: DEFAULTS
+                .iter()
+                .map(|(k, v, _)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
 }
@@ -110,7 +201,12 @@ impl PgSettings {
 /// Lower-cases a setting name and maps multi-word `SHOW` spellings to the setting.
 pub fn normalize(name: &str) -> String {
     let name = name.trim().to_lowercase();
-    match name.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
+    match name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .as_str()
+    {
         "transaction isolation level" => "transaction_isolation".to_owned(),
         "time zone" => "timezone".to_owned(),
         "session authorization" => "session_authorization".to_owned(),
@@ -137,7 +233,10 @@ mod tests {
     fn defaults_answer_what_clients_ask() {
         let settings = PgSettings::default();
         assert_eq!(settings.get("standard_conforming_strings"), Some("on"));
-        assert_eq!(settings.get("TRANSACTION ISOLATION LEVEL"), Some("read committed"));
+        assert_eq!(
+            settings.get("TRANSACTION ISOLATION LEVEL"),
+            Some("read committed")
+        );
         assert_eq!(settings.get("TimeZone"), Some("UTC"));
         assert_eq!(settings.get("no_such_setting"), None);
     }
@@ -154,7 +253,10 @@ mod tests {
 
     #[test]
     fn startup_parameters_override_defaults() {
-        let params = [("application_name".to_owned(), "psql".to_owned()), ("user".to_owned(), "qa".to_owned())];
+        let params = [
+            ("application_name".to_owned(), "psql".to_owned()),
+            ("user".to_owned(), "qa".to_owned()),
+        ];
         let settings = PgSettings::from_startup(params.iter().map(|(k, v)| (k, v)));
         assert_eq!(settings.get("application_name"), Some("psql"));
         assert_eq!(settings.get("user"), None);

@@ -100,7 +100,9 @@ mod tests {
 
     async fn code_of(sql: &str) -> &'static str {
         let ctx = SessionContext::new();
-        ctx.sql("create table t (a int, b varchar) as values (1, 'x')").await.unwrap();
+        ctx.sql("create table t (a int, b varchar) as values (1, 'x')")
+            .await
+            .unwrap();
         let err = match ctx.sql(sql).await {
             Ok(df) => df.collect().await.expect_err("query should fail"),
             Err(err) => err,
@@ -121,8 +123,12 @@ mod tests {
     #[tokio::test]
     async fn writes_are_refused_as_read_only() {
         let ctx = SessionContext::new();
-        let statement = crate::session::parse_sql("create table x (a int)").unwrap().remove(0);
-        let err = crate::session::plan_statement(&ctx, statement).await.unwrap_err();
+        let statement = crate::session::parse_sql("create table x (a int)")
+            .unwrap()
+            .remove(0);
+        let err = crate::session::plan_statement(&ctx, statement)
+            .await
+            .unwrap_err();
         assert_eq!(sqlstate(&err), "25006");
     }
 }

@@ -39,9 +39,7 @@ use pgwire::types::format::FormatOptions;
 
 use super::errors::{map_api_error, pg_error, user_error};
 use super::params::bind_parameters;
-use crate::pg_compat::{
-    PgSettings, SERVER_VERSION, normalize_setting, settings_column_name,
-};
+use crate::pg_compat::{PgSettings, SERVER_VERSION, normalize_setting, settings_column_name};
 use crate::session::{Engine, parse_sql, plan_statement};
 
 /// The handlers of one server; cheap to share between connections.
@@ -106,7 +104,11 @@ impl Debug for Startup {
 
 #[async_trait]
 impl StartupHandler for Startup {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -120,7 +122,9 @@ impl StartupHandler for Startup {
         let (pid, secret) = self.keys.generate(client);
         client.set_pid_and_secret_key(pid, secret.clone());
         let (handle, guard) = self.connections.register(pid, secret);
-        client.session_extensions().insert::<Arc<ConnectionHandle>>(handle);
+        client
+            .session_extensions()
+            .insert::<Arc<ConnectionHandle>>(handle);
         client.session_extensions().insert(guard);
         tracing::info!(
             peer = %client.socket_addr(),
@@ -163,7 +167,9 @@ pub struct Connection {
 
 impl Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("session", &self.ctx.session_id()).finish()
+        f.debug_struct("Connection")
+            .field("session", &self.ctx.session_id())
+            .finish()
     }
 }
 
@@ -171,7 +177,9 @@ impl Connection {
     fn settings(&self) -> std::sync::MutexGuard<'_, PgSettings> {
         // A poisoned lock only means another statement panicked mid-update; the settings map
         // is still a valid map, so keep serving.
-        self.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -182,10 +190,12 @@ pub struct QueryService {
 }
 
 fn connection<C: ClientInfo + ?Sized>(engine: &Engine, client: &C) -> Arc<Connection> {
-    client.session_extensions().get_or_insert_with(|| Connection {
-        ctx: engine.new_session(),
-        settings: Mutex::new(PgSettings::from_startup(client.metadata())),
-    })
+    client
+        .session_extensions()
+        .get_or_insert_with(|| Connection {
+            ctx: engine.new_session(),
+            settings: Mutex::new(PgSettings::from_startup(client.metadata())),
+        })
 }
 
 /// What a statement turns out to be, once parsed.
@@ -224,7 +234,9 @@ impl Planner {
         if let Some(prepared) = classify(&statement) {
             return Ok(prepared);
         }
-        let plan = plan_statement(&conn.ctx, statement).await.map_err(|e| pg_error(&e))?;
+        let plan = plan_statement(&conn.ctx, statement)
+            .await
+            .map_err(|e| pg_error(&e))?;
         Ok(Prepared::Plan(Box::new(plan)))
     }
 }
@@ -234,19 +246,32 @@ fn classify(statement: &Statement) -> Option<Prepared> {
     use datafusion::sql::sqlparser::ast::Set;
     match statement {
         Statement::ShowVariable { variable } => {
-            let name = variable.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(" ");
-            if name.to_lowercase().starts_with("datafusion.") {
-                None
-            } else {
-                Some(Prepared::Show(name))
+            // `SHOW datafusion.x.y` arrives as three identifiers; DataFusion answers those.
+            if variable
+                .first()
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("datafusion"))
+            {
+                return None;
             }
+            let name = variable
+                .iter()
+                .map(|i| i.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some(Prepared::Show(name))
         }
-        Statement::Set(Set::SingleAssignment { variable, values, .. }) => {
+        Statement::Set(Set::SingleAssignment {
+            variable, values, ..
+        }) => {
             let name = variable.to_string();
             if name.to_lowercase().starts_with("datafusion.") {
                 return None;
             }
-            let value = values.iter().map(setting_value).collect::<Vec<_>>().join(", ");
+            let value = values
+                .iter()
+                .map(setting_value)
+                .collect::<Vec<_>>()
+                .join(", ");
             Some(Prepared::Set(name, value))
         }
         Statement::Set(Set::SetTimeZone { value, .. }) => {
@@ -294,8 +319,9 @@ impl QueryService {
         match prepared {
             Prepared::Show(name) => {
                 let df = show(conn, name)?;
-                let rows = arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
-                    .await?;
+                let rows =
+                    arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
+                        .await?;
                 Ok(Response::Query(rows))
             }
             Prepared::Set(name, value) => {
@@ -314,17 +340,24 @@ impl QueryService {
             Prepared::Plan(plan) => {
                 let mut plan = plan.as_ref().clone();
                 if let Some(params) = params {
-                    plan = plan.replace_params_with_values(&params).map_err(|e| pg_error(&e))?;
+                    plan = plan
+                        .replace_params_with_values(&params)
+                        .map_err(|e| pg_error(&e))?;
                 }
                 let is_statement = matches!(plan, LogicalPlan::Statement(_));
-                let df = conn.ctx.execute_logical_plan(plan).await.map_err(|e| pg_error(&e))?;
+                let df = conn
+                    .ctx
+                    .execute_logical_plan(plan)
+                    .await
+                    .map_err(|e| pg_error(&e))?;
                 if is_statement {
                     // `SET datafusion.x = y` and friends: DataFusion applied it, nothing to return.
                     df.collect().await.map_err(|e| pg_error(&e))?;
                     return Ok(Response::Execution(Tag::new("SET")));
                 }
-                let rows = arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
-                    .await?;
+                let rows =
+                    arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
+                        .await?;
                 Ok(Response::Query(rows))
             }
         }
@@ -332,7 +365,10 @@ impl QueryService {
 }
 
 fn unknown_setting(name: &str) -> PgWireError {
-    user_error("42704", format!("unrecognized configuration parameter \"{name}\""))
+    user_error(
+        "42704",
+        format!("unrecognized configuration parameter \"{name}\""),
+    )
 }
 
 /// `SHOW name` / `SHOW ALL` as a one-column (or three-column) result, like Postgres.
@@ -351,10 +387,18 @@ fn show(conn: &Connection, name: &str) -> PgWireResult<DataFrame> {
             vec![column(|r| &r.0), column(|r| &r.1), column(|r| &r.2)],
         )
     } else {
-        let value = conn.settings().get(name).map(str::to_owned).ok_or_else(|| unknown_setting(name))?;
+        let value = conn
+            .settings()
+            .get(name)
+            .map(str::to_owned)
+            .ok_or_else(|| unknown_setting(name))?;
         let column_name = settings_column_name(name);
         RecordBatch::try_new(
-            Arc::new(Schema::new(vec![Field::new(column_name, DataType::Utf8, false)])),
+            Arc::new(Schema::new(vec![Field::new(
+                column_name,
+                DataType::Utf8,
+                false,
+            )])),
             vec![Arc::new(StringArray::from(vec![value]))],
         )
     }
@@ -366,7 +410,10 @@ fn show(conn: &Connection, name: &str) -> PgWireResult<DataFrame> {
 /// applied to the DataFusion session so `now()` and timestamp literals follow it.
 async fn set(conn: &Connection, name: &str, value: &str) -> PgWireResult<()> {
     if normalize_setting(name) == "timezone" {
-        let sql = format!("SET datafusion.execution.time_zone = '{}'", value.replace('\'', "''"));
+        let sql = format!(
+            "SET datafusion.execution.time_zone = '{}'",
+            value.replace('\'', "''")
+        );
         let df = conn.ctx.sql(&sql).await.map_err(|e| pg_error(&e))?;
         df.collect().await.map_err(|e| pg_error(&e))?;
     }
@@ -398,8 +445,14 @@ impl SimpleQueryHandler for QueryService {
             // Like Postgres, the first failing statement ends the batch; earlier results stay.
             let outcome = match self.planner.prepare(&conn, statement).await {
                 Ok(prepared) => {
-                    self.execute(&conn, &prepared, None, &Format::UnifiedText, Arc::clone(&format_options))
-                        .await
+                    self.execute(
+                        &conn,
+                        &prepared,
+                        None,
+                        &Format::UnifiedText,
+                        Arc::clone(&format_options),
+                    )
+                    .await
                 }
                 Err(e) => Err(e),
             };
@@ -436,7 +489,10 @@ impl QueryParser for Planner {
         let conn = connection(&self.engine, client);
         let mut statements = self.parse(sql)?;
         if statements.len() > 1 {
-            return Err(user_error("42601", "cannot insert multiple commands into a prepared statement"));
+            return Err(user_error(
+                "42601",
+                "cannot insert multiple commands into a prepared statement",
+            ));
         }
         let Some(statement) = statements.pop() else {
             return Ok(None);
@@ -465,13 +521,27 @@ impl QueryParser for Planner {
         let format = column_format.unwrap_or(&Format::UnifiedText);
         match statement.as_ref() {
             Prepared::Plan(plan) if !matches!(plan.as_ref(), LogicalPlan::Statement(_)) => {
-                arrow_pg::datatypes::arrow_schema_to_pg_fields(plan.schema().as_arrow(), format, None)
+                arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                    plan.schema().as_arrow(),
+                    format,
+                    None,
+                )
             }
-            Prepared::Show(name) if name.eq_ignore_ascii_case("all") => Ok(["name", "setting", "description"]
-                .iter()
-                .enumerate()
-                .map(|(i, n)| FieldInfo::new((*n).to_owned(), None, None, Type::TEXT, format.format_for(i)))
-                .collect()),
+            Prepared::Show(name) if name.eq_ignore_ascii_case("all") => {
+                Ok(["name", "setting", "description"]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        FieldInfo::new(
+                            (*n).to_owned(),
+                            None,
+                            None,
+                            Type::TEXT,
+                            format.format_for(i),
+                        )
+                    })
+                    .collect())
+            }
             Prepared::Show(name) => Ok(vec![FieldInfo::new(
                 settings_column_name(name),
                 None,
@@ -507,7 +577,10 @@ pub fn parameter_types(plan: &LogicalPlan) -> PgWireResult<Vec<Option<DataType>>
     let mut ordered: Vec<(usize, Option<DataType>)> = Vec::with_capacity(types.len());
     for (id, data_type) in types {
         let Some(position) = id.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) else {
-            return Err(user_error("42P02", format!("unsupported parameter name {id}")));
+            return Err(user_error(
+                "42P02",
+                format!("unsupported parameter name {id}"),
+            ));
         };
         ordered.push((position, data_type));
     }
@@ -551,7 +624,13 @@ impl ExtendedQueryHandler for QueryService {
             _ => None,
         };
         let format_options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-        self.execute(&conn, prepared, params, &portal.result_column_format, format_options)
-            .await
+        self.execute(
+            &conn,
+            prepared,
+            params,
+            &portal.result_column_format,
+            format_options,
+        )
+        .await
     }
 }

@@ -49,10 +49,17 @@ impl Server {
 
     /// Binds `addr` for an engine that is already open.
     pub async fn bind_engine(engine: Arc<Engine>, addr: SocketAddr) -> Result<Self> {
-        let listener =
-            TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
-        let local_addr = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
-        Ok(Server { listener, local_addr, engine })
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| Error::Bind { addr, source })?;
+        Ok(Server {
+            listener,
+            local_addr,
+            engine,
+        })
     }
 
     /// The address actually bound (the real port when 0 was asked for).

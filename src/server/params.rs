@@ -42,22 +42,30 @@ pub fn bind_parameters<S: Clone>(
         return Err(user_error("08P01", "positional parameters expected"));
     };
     if values.len() != portal.parameters.len() {
-        return Err(user_error("08P01", "could not decode every parameter; send them with types"));
+        return Err(user_error(
+            "08P01",
+            "could not decode every parameter; send them with types",
+        ));
     }
     for i in lenient {
-        let (Some(Some(DataType::Timestamp(unit, tz))), Some(slot)) = (types.get(i), values.get_mut(i))
+        let (Some(Some(DataType::Timestamp(unit, tz))), Some(slot)) =
+            (types.get(i), values.get_mut(i))
         else {
             continue;
         };
         let micros = match portal.parameters.get(i).and_then(Option::as_ref) {
             None => None,
             Some(bytes) => {
-                let text = std::str::from_utf8(bytes)
-                    .map_err(|_| user_error("22021", format!("parameter ${} is not valid UTF-8", i + 1)))?;
+                let text = std::str::from_utf8(bytes).map_err(|_| {
+                    user_error("22021", format!("parameter ${} is not valid UTF-8", i + 1))
+                })?;
                 Some(parse_timestamp_micros(text).ok_or_else(|| {
                     user_error(
                         "22007",
-                        format!("invalid input syntax for type timestamp: \"{text}\" (parameter ${})", i + 1),
+                        format!(
+                            "invalid input syntax for type timestamp: \"{text}\" (parameter ${})",
+                            i + 1
+                        ),
                     )
                 })?)
             }
@@ -90,8 +98,15 @@ pub fn parse_timestamp_micros(text: &str) -> Option<i64> {
             return Some(t.timestamp_micros());
         }
     }
-    let naive = text.strip_suffix(" UTC").or_else(|| text.strip_suffix('Z')).unwrap_or(text);
-    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    let naive = text
+        .strip_suffix(" UTC")
+        .or_else(|| text.strip_suffix('Z'))
+        .unwrap_or(text);
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(naive, format) {
             return Some(t.and_utc().timestamp_micros());
         }
@@ -104,8 +119,12 @@ pub fn parse_timestamp_micros(text: &str) -> Option<i64> {
 
 fn timestamp_scalar(micros: Option<i64>, unit: &TimeUnit, tz: Option<Arc<str>>) -> ScalarValue {
     match unit {
-        TimeUnit::Second => ScalarValue::TimestampSecond(micros.map(|m| m.div_euclid(1_000_000)), tz),
-        TimeUnit::Millisecond => ScalarValue::TimestampMillisecond(micros.map(|m| m.div_euclid(1_000)), tz),
+        TimeUnit::Second => {
+            ScalarValue::TimestampSecond(micros.map(|m| m.div_euclid(1_000_000)), tz)
+        }
+        TimeUnit::Millisecond => {
+            ScalarValue::TimestampMillisecond(micros.map(|m| m.div_euclid(1_000)), tz)
+        }
         TimeUnit::Microsecond => ScalarValue::TimestampMicrosecond(micros, tz),
         TimeUnit::Nanosecond => {
             ScalarValue::TimestampNanosecond(micros.and_then(|m| m.checked_mul(1_000)), tz)
@@ -121,10 +140,22 @@ mod tests {
     fn postgres_timestamp_spellings_parse() {
         let midnight = parse_timestamp_micros("2026-10-05").unwrap();
         assert_eq!(midnight, 1_791_158_400_000_000);
-        assert_eq!(parse_timestamp_micros("2026-10-05 00:00:00"), Some(midnight));
-        assert_eq!(parse_timestamp_micros("2026-10-05T00:00:00Z"), Some(midnight));
-        assert_eq!(parse_timestamp_micros("2026-10-05 08:00:00+08"), Some(midnight));
-        assert_eq!(parse_timestamp_micros("2026-10-05 00:00:00.5"), Some(midnight + 500_000));
+        assert_eq!(
+            parse_timestamp_micros("2026-10-05 00:00:00"),
+            Some(midnight)
+        );
+        assert_eq!(
+            parse_timestamp_micros("2026-10-05T00:00:00Z"),
+            Some(midnight)
+        );
+        assert_eq!(
+            parse_timestamp_micros("2026-10-05 08:00:00+08"),
+            Some(midnight)
+        );
+        assert_eq!(
+            parse_timestamp_micros("2026-10-05 00:00:00.5"),
+            Some(midnight + 500_000)
+        );
         assert_eq!(parse_timestamp_micros("yesterday-ish"), None);
     }
 }

@@ -1,0 +1,134 @@
+//! The `callqa` binary as a user runs it: bad input gets one clear line and a non-zero exit,
+//! `serve` announces its address and stops cleanly on Ctrl-C, `sql -c` prints or fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn callqa() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callqa"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn");
+    command
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn an_unknown_flag_is_refused() {
+    let output = callqa().args(["serve", "--no-such-flag"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(
+        stderr_of(&output).contains("--no-such-flag"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[test]
+fn a_missing_data_root_is_one_clear_line() {
+    let output = callqa()
+        .args([
+            "serve",
+            "--data",
+            "/no/such/root",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert_eq!(
+        stderr.trim(),
+        "callqa: data root /no/such/root: no such directory"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_one_clear_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = callqa()
+        .args(["serve", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr
+            .trim()
+            .starts_with(&format!("callqa: cannot listen on {addr}:")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn env_vars_configure_flags() {
+    let output = callqa()
+        .args(["serve"])
+        .env("CALLQA_DATA", "/no/such/env/root")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_of(&output).contains("/no/such/env/root"));
+}
+
+#[test]
+fn sql_prints_a_table_and_fails_with_exit_code_1() {
+    let output = callqa()
+        .args(["sql", "-c", "select count(*) from agents"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("| count |"), "{stdout}");
+    assert!(stdout.contains("(1 row)"), "{stdout}");
+
+    let output = callqa()
+        .args(["sql", "-c", "select * from no_such_table"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("no_such_table"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[test]
+fn serve_announces_address_and_tables_then_stops_on_ctrl_c() {
+    let mut child = callqa()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("callqa listening on 127.0.0.1:"), "{line}");
+    for table in ["calls", "utterances", "audio_features", "surveys", "agents"] {
+        assert!(line.contains(&format!("{table} ")), "{line}");
+    }
+    let port: u16 = line["callqa listening on 127.0.0.1:".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "serve exits 0 after Ctrl-C: {status}");
+}

@@ -1,0 +1,105 @@
+//! Starts the real server on 127.0.0.1:0 over a data root and stops it when dropped.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use callqa::config::EngineConfig;
+use callqa::server::Server;
+use callqa::session::Engine;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, NoTls};
+
+/// The committed sample data.
+pub fn sample_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data")
+}
+
+/// A running server; shut down on drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub engine: Arc<Engine>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Serves the sample data.
+    pub async fn start() -> TestServer {
+        Self::start_on(&sample_data()).await
+    }
+
+    /// Serves `root`.
+    pub async fn start_on(root: &Path) -> TestServer {
+        let engine = Arc::new(
+            Engine::open(&EngineConfig {
+                data: root.display().to_string(),
+            })
+            .await
+            .expect("engine opens"),
+        );
+        let server = Server::bind_engine(Arc::clone(&engine), "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("binds port 0");
+        let addr = server.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            engine,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// A tokio-postgres connection string for this server.
+    pub fn conninfo(&self) -> String {
+        format!(
+            "host=127.0.0.1 port={} user=analyst dbname=callqa",
+            self.addr.port()
+        )
+    }
+
+    /// Connects a new tokio-postgres client.
+    pub async fn connect(&self) -> Client {
+        let (client, connection) = tokio_postgres::connect(&self.conninfo(), NoTls)
+            .await
+            .expect("connects");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client
+    }
+
+    /// Rows the engine found in a table's files at start-up.
+    pub fn rows_of(&self, table: &str) -> i64 {
+        let summary = self
+            .engine
+            .tables()
+            .iter()
+            .find(|t| t.name == table)
+            .expect("known table");
+        i64::try_from(summary.rows).expect("fits i64")
+    }
+
+    /// Stops the server and waits until every connection is closed.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task ends cleanly");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The real server on port 0, exercised with real clients: tokio-postgres over the simple and
+//! the extended protocol (text and binary results, typed parameters), and the psql binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
+
+mod harness;
+mod psql;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use harness::TestServer;
+use tokio_postgres::SimpleQueryMessage;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
+
+fn simple_rows(messages: &[SimpleQueryMessage]) -> Vec<&tokio_postgres::SimpleQueryRow> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simple_protocol_groups_calls_by_queue_with_postgres_column_names() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let messages = client
+        .simple_query("select queue, count(*) from calls group by 1 order by 1")
+        .await
+        .unwrap();
+    let rows = simple_rows(&messages);
+    assert!(!rows.is_empty(), "sample data has calls");
+    assert_eq!(rows[0].columns()[0].name(), "queue");
+    assert_eq!(rows[0].columns()[1].name(), "count");
+    let total: i64 = rows
+        .iter()
+        .map(|r| r.get("count").unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(total, server.rows_of("calls"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn extended_protocol_binds_typed_parameters_and_returns_binary_values() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let first: DateTime<Utc> = client
+        .query_one("select min(started_at) from calls", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let statement = client
+        .prepare("select call_id, started_at, talk_ms, complaint, date from calls where started_at >= $1 and talk_ms >= $2 order by started_at, call_id limit 5")
+        .await
+        .unwrap();
+    assert_eq!(statement.params(), &[Type::TIMESTAMPTZ, Type::INT8]);
+    assert_eq!(statement.columns()[1].type_(), &Type::TIMESTAMPTZ);
+    assert_eq!(statement.columns()[4].type_(), &Type::DATE);
+    let rows = client.query(&statement, &[&first, &0i64]).await.unwrap();
+    assert_eq!(rows.len(), 5);
+    let started: DateTime<Utc> = rows[0].get("started_at");
+    assert_eq!(started, first);
+    let date: NaiveDate = rows[0].get("date");
+    assert_eq!(
+        date,
+        first.date_naive(),
+        "partition date is the UTC start date"
+    );
+    let _: i64 = rows[0].get("talk_ms");
+    let _: bool = rows[0].get("complaint");
+    // The same statement again, other values: prepared statements are reusable.
+    let none = client
+        .query(&statement, &[&first, &i64::MAX])
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_date_only_text_parameter_binds_to_a_timestamp_column() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let first: DateTime<Utc> = client
+        .query_one("select min(started_at) from calls", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let day = first.date_naive().format("%Y-%m-%d").to_string();
+    let expected: i64 = client
+        .query_one(
+            &format!("select count(*) from calls where date = date '{day}'"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // psycopg and Grafana send dates as text parameters; Postgres accepts them for timestamptz.
+    let statement = client
+        .prepare_typed(
+            "select count(*) from calls where started_at >= $1 and started_at < $1::timestamptz + interval '1 day'",
+            &[Type::TEXT],
+        )
+        .await
+        .unwrap();
+    let got: i64 = client
+        .query_one(&statement, &[&day])
+        .await
+        .unwrap()
+        .get("count");
+    assert_eq!(got, expected);
+    assert!(got > 0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_carry_sqlstates_and_the_connection_stays_usable() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let cases = [
+        ("select * from no_such_table", SqlState::UNDEFINED_TABLE),
+        (
+            "select no_such_column from calls",
+            SqlState::UNDEFINED_COLUMN,
+        ),
+        ("selec 1", SqlState::SYNTAX_ERROR),
+        ("select no_such_function(1)", SqlState::UNDEFINED_FUNCTION),
+        ("select 1 / 0", SqlState::DIVISION_BY_ZERO),
+        (
+            "create table t as select 1",
+            SqlState::READ_ONLY_SQL_TRANSACTION,
+        ),
+        ("show no_such_setting", SqlState::UNDEFINED_OBJECT),
+    ];
+    for (sql, code) in cases {
+        let simple = client.simple_query(sql).await.expect_err(sql);
+        assert_eq!(
+            simple.code(),
+            Some(&code),
+            "simple protocol: {sql}: {simple:?}"
+        );
+        let extended = client.query(sql, &[]).await.expect_err(sql);
+        assert_eq!(
+            extended.code(),
+            Some(&code),
+            "extended protocol: {sql}: {extended:?}"
+        );
+    }
+    let one: i32 = client.query_one("select 1::int", &[]).await.unwrap().get(0);
+    assert_eq!(one, 1);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_query_does_not_disturb_other_connections() {
+    let server = TestServer::start().await;
+    let a = server.connect().await;
+    let b = server.connect().await;
+    assert!(a.simple_query("select * from no_such_table").await.is_err());
+    let count: i64 = b
+        .query_one("select count(*) from agents", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, server.rows_of("agents"));
+    drop(a);
+    let c = server.connect().await;
+    let count: i64 = c
+        .query_one("select count(*) from calls", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, server.rows_of("calls"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_settings_answer_and_stay_per_connection() {
+    let server = TestServer::start().await;
+    let a = server.connect().await;
+    let b = server.connect().await;
+    let show = |rows: Vec<SimpleQueryMessage>| -> String {
+        simple_rows(&rows)[0].get(0).unwrap().to_owned()
+    };
+    assert_eq!(
+        show(
+            a.simple_query("show standard_conforming_strings")
+                .await
+                .unwrap()
+        ),
+        "on"
+    );
+    assert_eq!(
+        show(
+            a.simple_query("SHOW TRANSACTION ISOLATION LEVEL")
+                .await
+                .unwrap()
+        ),
+        "read committed"
+    );
+    assert_eq!(show(a.simple_query("show timezone").await.unwrap()), "UTC");
+    a.simple_query("SET extra_float_digits = 3").await.unwrap();
+    a.simple_query("SET application_name = 'metabase'")
+        .await
+        .unwrap();
+    assert_eq!(
+        show(a.simple_query("show extra_float_digits").await.unwrap()),
+        "3"
+    );
+    assert_eq!(
+        show(a.simple_query("show application_name").await.unwrap()),
+        "metabase"
+    );
+    assert_eq!(
+        show(b.simple_query("show extra_float_digits").await.unwrap()),
+        "1"
+    );
+    // Through the extended protocol too (pgjdbc sends SHOW that way).
+    let row = a
+        .query_one("show standard_conforming_strings", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "on");
+    // DataFusion settings are per session as well.
+    a.simple_query("SET datafusion.execution.batch_size = 1234")
+        .await
+        .unwrap();
+    assert_eq!(
+        simple_rows(
+            &a.simple_query("show datafusion.execution.batch_size")
+                .await
+                .unwrap()
+        )[0]
+        .get(1),
+        Some("1234")
+    );
+    assert_eq!(
+        simple_rows(
+            &b.simple_query("show datafusion.execution.batch_size")
+                .await
+                .unwrap()
+        )[0]
+        .get(1),
+        Some("8192")
+    );
+    // Transaction control is accepted (clients wrap reads in BEGIN/COMMIT).
+    a.simple_query("BEGIN").await.unwrap();
+    a.simple_query("select 1").await.unwrap();
+    a.simple_query("COMMIT").await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn version_names_postgres_then_callqa() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let row = client.query_one("select version()", &[]).await.unwrap();
+    let version: String = row.get("version");
+    assert!(version.starts_with("PostgreSQL 16."), "{version}");
+    assert!(version.contains("callqa"), "{version}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_and_binary_results_agree() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let sql = "select call_id, talk_ms, complaint, started_at from calls order by call_id limit 3";
+    let binary = client.query(sql, &[]).await.unwrap();
+    let text = client.simple_query(sql).await.unwrap();
+    let text = simple_rows(&text);
+    assert_eq!(binary.len(), text.len());
+    for (b, t) in binary.iter().zip(text) {
+        assert_eq!(b.get::<_, String>(0), t.get(0).unwrap());
+        assert_eq!(b.get::<_, i64>(1).to_string(), t.get(1).unwrap());
+        assert_eq!(
+            if b.get::<_, bool>(2) { "t" } else { "f" },
+            t.get(2).unwrap()
+        );
+        let started: DateTime<Utc> = b.get(3);
+        let text_started = t.get(3).unwrap();
+        assert!(
+            text_started.starts_with(&started.format("%Y-%m-%d %H:%M:%S").to_string()),
+            "{text_started} vs {started}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_table_folder_is_an_empty_table() {
+    let root = tempfile::tempdir().unwrap();
+    let server = TestServer::start_on(root.path()).await;
+    let client = server.connect().await;
+    for table in ["calls", "utterances", "audio_features", "surveys", "agents"] {
+        let n: i64 = client
+            .query_one(&format!("select count(*) from {table}"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0, "{table}");
+    }
+    server.stop().await;
+}
