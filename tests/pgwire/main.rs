@@ -303,3 +303,49 @@ async fn a_missing_table_folder_is_an_empty_table() {
     }
     server.stop().await;
 }
+
+/// Writes `batch` as a Parquet file (test fixture for hand-made data roots).
+fn write_parquet(path: &std::path::Path, batch: &datafusion::arrow::array::RecordBatch) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer =
+        datafusion::parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_file_is_reported_by_name_and_other_tables_keep_serving() {
+    use datafusion::arrow::array::{Date32Array, RecordBatch, StringArray};
+    let root = tempfile::tempdir().unwrap();
+    let agents = RecordBatch::try_new(
+        callqa::schema::AGENTS.schema.clone(),
+        vec![
+            std::sync::Arc::new(StringArray::from(vec!["A001", "A002"])),
+            std::sync::Arc::new(StringArray::from(vec!["Li Na", "Sam Lee"])),
+            std::sync::Arc::new(StringArray::from(vec!["billing", "tech"])),
+            std::sync::Arc::new(StringArray::from(vec!["shanghai", "shanghai"])),
+            std::sync::Arc::new(Date32Array::from(vec![20_000, 20_100])),
+            std::sync::Arc::new(StringArray::from(vec!["day", "evening"])),
+        ],
+    )
+    .unwrap();
+    write_parquet(&root.path().join("agents/agents.parquet"), &agents);
+    let bad = root.path().join("calls/date=2026-10-05/part-0.parquet");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, b"PAR1 this is not a parquet file").unwrap();
+
+    let server = TestServer::start_on(root.path()).await;
+    let calls = server.engine.tables().iter().find(|t| t.name == "calls").unwrap();
+    assert_eq!(calls.unreadable.len(), 1);
+    assert!(calls.unreadable[0].0.ends_with("calls/date=2026-10-05/part-0.parquet"));
+
+    let client = server.connect().await;
+    let n: i64 = client.query_one("select count(*) from agents", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2);
+    let err = client.query("select * from calls", &[]).await.unwrap_err();
+    assert!(err.as_db_error().is_some(), "a query error, not a dropped connection: {err:?}");
+    let n: i64 = client.query_one("select count(*) from agents", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2, "the connection stays usable");
+    server.stop().await;
+}
