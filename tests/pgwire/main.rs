@@ -336,16 +336,36 @@ async fn an_unreadable_file_is_reported_by_name_and_other_tables_keep_serving() 
     std::fs::write(&bad, b"PAR1 this is not a parquet file").unwrap();
 
     let server = TestServer::start_on(root.path()).await;
-    let calls = server.engine.tables().iter().find(|t| t.name == "calls").unwrap();
+    let calls = server
+        .engine
+        .tables()
+        .iter()
+        .find(|t| t.name == "calls")
+        .unwrap();
     assert_eq!(calls.unreadable.len(), 1);
-    assert!(calls.unreadable[0].0.ends_with("calls/date=2026-10-05/part-0.parquet"));
+    assert!(
+        calls.unreadable[0]
+            .0
+            .ends_with("calls/date=2026-10-05/part-0.parquet")
+    );
 
     let client = server.connect().await;
-    let n: i64 = client.query_one("select count(*) from agents", &[]).await.unwrap().get(0);
+    let n: i64 = client
+        .query_one("select count(*) from agents", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 2);
     let err = client.query("select * from calls", &[]).await.unwrap_err();
-    assert!(err.as_db_error().is_some(), "a query error, not a dropped connection: {err:?}");
-    let n: i64 = client.query_one("select count(*) from agents", &[]).await.unwrap().get(0);
+    assert!(
+        err.as_db_error().is_some(),
+        "a query error, not a dropped connection: {err:?}"
+    );
+    let n: i64 = client
+        .query_one("select count(*) from agents", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 2, "the connection stays usable");
     server.stop().await;
 }
