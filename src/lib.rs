@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod parquet_files;
 pub mod pg_compat;
 pub mod schema;
 pub mod server;

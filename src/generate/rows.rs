@@ -1,0 +1,319 @@
+//! Column builders for each table, flushed to Parquet in batches so memory stays bounded.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder,
+    RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+};
+
+use crate::Result;
+use crate::parquet_files::TableFileWriter;
+use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
+
+/// Rows buffered before they are written.
+const FLUSH_ROWS: usize = 16 * 1024;
+
+fn ts() -> TimestampMicrosecondBuilder {
+    TimestampMicrosecondBuilder::new().with_timezone("UTC")
+}
+
+fn batch(table: &TableDef, columns: Vec<ArrayRef>) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_new(table.schema.clone(), columns)?)
+}
+
+/// Buffered `calls` rows.
+#[derive(Debug)]
+pub(super) struct CallRows {
+    pub call_id: StringBuilder,
+    pub started_at: TimestampMicrosecondBuilder,
+    pub ended_at: TimestampMicrosecondBuilder,
+    pub direction: StringBuilder,
+    pub language: StringBuilder,
+    pub queue: StringBuilder,
+    pub agent_id: StringBuilder,
+    pub customer_id: StringBuilder,
+    pub customer_tier: StringBuilder,
+    pub region: StringBuilder,
+    pub ivr_ms: Int64Builder,
+    pub queue_wait_ms: Int64Builder,
+    pub talk_ms: Int64Builder,
+    pub hold_ms: Int64Builder,
+    pub acw_ms: Int64Builder,
+    pub transfers: Int32Builder,
+    pub outcome: StringBuilder,
+    pub hangup_by: StringBuilder,
+    pub complaint: BooleanBuilder,
+    pub recording_uri: StringBuilder,
+    rows: usize,
+}
+
+impl CallRows {
+    pub fn new() -> Self {
+        CallRows {
+            call_id: StringBuilder::new(),
+            started_at: ts(),
+            ended_at: ts(),
+            direction: StringBuilder::new(),
+            language: StringBuilder::new(),
+            queue: StringBuilder::new(),
+            agent_id: StringBuilder::new(),
+            customer_id: StringBuilder::new(),
+            customer_tier: StringBuilder::new(),
+            region: StringBuilder::new(),
+            ivr_ms: Int64Builder::new(),
+            queue_wait_ms: Int64Builder::new(),
+            talk_ms: Int64Builder::new(),
+            hold_ms: Int64Builder::new(),
+            acw_ms: Int64Builder::new(),
+            transfers: Int32Builder::new(),
+            outcome: StringBuilder::new(),
+            hangup_by: StringBuilder::new(),
+            complaint: BooleanBuilder::new(),
+            recording_uri: StringBuilder::new(),
+            rows: 0,
+        }
+    }
+
+    /// Marks one row complete; writes the buffer when it is full.
+    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        self.rows += 1;
+        if self.rows >= FLUSH_ROWS {
+            self.flush(out)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        self.rows = 0;
+        out.write(&batch(
+            &CALLS,
+            vec![
+                Arc::new(self.call_id.finish()),
+                Arc::new(self.started_at.finish()),
+                Arc::new(self.ended_at.finish()),
+                Arc::new(self.direction.finish()),
+                Arc::new(self.language.finish()),
+                Arc::new(self.queue.finish()),
+                Arc::new(self.agent_id.finish()),
+                Arc::new(self.customer_id.finish()),
+                Arc::new(self.customer_tier.finish()),
+                Arc::new(self.region.finish()),
+                Arc::new(self.ivr_ms.finish()),
+                Arc::new(self.queue_wait_ms.finish()),
+                Arc::new(self.talk_ms.finish()),
+                Arc::new(self.hold_ms.finish()),
+                Arc::new(self.acw_ms.finish()),
+                Arc::new(self.transfers.finish()),
+                Arc::new(self.outcome.finish()),
+                Arc::new(self.hangup_by.finish()),
+                Arc::new(self.complaint.finish()),
+                Arc::new(self.recording_uri.finish()),
+            ],
+        )?)
+    }
+}
+
+/// Buffered `utterances` rows.
+#[derive(Debug)]
+pub(super) struct UtteranceRows {
+    pub call_id: StringBuilder,
+    pub start_ms: Int64Builder,
+    pub turn: Int32Builder,
+    pub speaker: StringBuilder,
+    pub end_ms: Int64Builder,
+    pub text: StringBuilder,
+    pub asr_confidence: Float64Builder,
+    rows: usize,
+}
+
+impl UtteranceRows {
+    pub fn new() -> Self {
+        UtteranceRows {
+            call_id: StringBuilder::new(),
+            start_ms: Int64Builder::new(),
+            turn: Int32Builder::new(),
+            speaker: StringBuilder::new(),
+            end_ms: Int64Builder::new(),
+            text: StringBuilder::new(),
+            asr_confidence: Float64Builder::new(),
+            rows: 0,
+        }
+    }
+
+    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        self.rows += 1;
+        if self.rows >= FLUSH_ROWS {
+            self.flush(out)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        self.rows = 0;
+        out.write(&batch(
+            &UTTERANCES,
+            vec![
+                Arc::new(self.call_id.finish()),
+                Arc::new(self.start_ms.finish()),
+                Arc::new(self.turn.finish()),
+                Arc::new(self.speaker.finish()),
+                Arc::new(self.end_ms.finish()),
+                Arc::new(self.text.finish()),
+                Arc::new(self.asr_confidence.finish()),
+            ],
+        )?)
+    }
+}
+
+/// Buffered `audio_features` rows.
+#[derive(Debug)]
+pub(super) struct FeatureRows {
+    pub call_id: StringBuilder,
+    pub second: Int32Builder,
+    pub speaker: StringBuilder,
+    pub voiced: BooleanBuilder,
+    pub pitch_hz: Float64Builder,
+    pub energy_db: Float64Builder,
+    pub speech_rate: Float64Builder,
+    pub jitter: Float64Builder,
+    pub shimmer: Float64Builder,
+    pub overlap: BooleanBuilder,
+    rows: usize,
+}
+
+impl FeatureRows {
+    pub fn new() -> Self {
+        FeatureRows {
+            call_id: StringBuilder::new(),
+            second: Int32Builder::new(),
+            speaker: StringBuilder::new(),
+            voiced: BooleanBuilder::new(),
+            pitch_hz: Float64Builder::new(),
+            energy_db: Float64Builder::new(),
+            speech_rate: Float64Builder::new(),
+            jitter: Float64Builder::new(),
+            shimmer: Float64Builder::new(),
+            overlap: BooleanBuilder::new(),
+            rows: 0,
+        }
+    }
+
+    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        self.rows += 1;
+        if self.rows >= FLUSH_ROWS * 4 {
+            self.flush(out)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        self.rows = 0;
+        out.write(&batch(
+            &AUDIO_FEATURES,
+            vec![
+                Arc::new(self.call_id.finish()),
+                Arc::new(self.second.finish()),
+                Arc::new(self.speaker.finish()),
+                Arc::new(self.voiced.finish()),
+                Arc::new(self.pitch_hz.finish()),
+                Arc::new(self.energy_db.finish()),
+                Arc::new(self.speech_rate.finish()),
+                Arc::new(self.jitter.finish()),
+                Arc::new(self.shimmer.finish()),
+                Arc::new(self.overlap.finish()),
+            ],
+        )?)
+    }
+}
+
+/// Buffered `surveys` rows.
+#[derive(Debug)]
+pub(super) struct SurveyRows {
+    pub call_id: StringBuilder,
+    pub answered_at: TimestampMicrosecondBuilder,
+    pub csat: Int32Builder,
+    pub nps: Int32Builder,
+    pub comment: StringBuilder,
+    rows: usize,
+}
+
+impl SurveyRows {
+    pub fn new() -> Self {
+        SurveyRows {
+            call_id: StringBuilder::new(),
+            answered_at: ts(),
+            csat: Int32Builder::new(),
+            nps: Int32Builder::new(),
+            comment: StringBuilder::new(),
+            rows: 0,
+        }
+    }
+
+    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        self.rows += 1;
+        if self.rows >= FLUSH_ROWS {
+            self.flush(out)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        self.rows = 0;
+        out.write(&batch(
+            &SURVEYS,
+            vec![
+                Arc::new(self.call_id.finish()),
+                Arc::new(self.answered_at.finish()),
+                Arc::new(self.csat.finish()),
+                Arc::new(self.nps.finish()),
+                Arc::new(self.comment.finish()),
+            ],
+        )?)
+    }
+}
+
+/// The `agents` table in one batch (it is small).
+pub(super) fn agents_batch(agents: &[super::Agent]) -> Result<RecordBatch> {
+    let mut id = StringBuilder::new();
+    let mut name = StringBuilder::new();
+    let mut team = StringBuilder::new();
+    let mut site = StringBuilder::new();
+    let mut hired_on = Date32Builder::new();
+    let mut shift = StringBuilder::new();
+    for agent in agents {
+        id.append_value(&agent.id);
+        name.append_value(&agent.name);
+        team.append_value(agent.team);
+        site.append_value(agent.site);
+        hired_on.append_value(agent.hired_on_days);
+        shift.append_value(agent.shift.name());
+    }
+    batch(
+        &AGENTS,
+        vec![
+            Arc::new(id.finish()),
+            Arc::new(name.finish()),
+            Arc::new(team.finish()),
+            Arc::new(site.finish()),
+            Arc::new(hired_on.finish()),
+            Arc::new(shift.finish()),
+        ],
+    )
+}
