@@ -94,12 +94,15 @@ impl TableFileWriter {
         let path = folder.join(file_name);
         let temp = folder.join(format!(".{file_name}.tmp"));
         let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
-        let writer =
-            ArrowWriter::try_new(file, table.schema.clone(), Some(writer_properties(table)))
-                .map_err(|source| Error::Parquet {
-                    path: temp.clone(),
-                    source,
-                })?;
+        let writer = ArrowWriter::try_new(
+            file,
+            std::sync::Arc::clone(&table.schema),
+            Some(writer_properties(table)),
+        )
+        .map_err(|source| Error::Parquet {
+            path: temp.clone(),
+            source,
+        })?;
         Ok(TableFileWriter {
             writer,
             temp,

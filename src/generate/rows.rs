@@ -19,7 +19,7 @@ fn ts() -> TimestampMicrosecondBuilder {
 }
 
 fn batch(table: &TableDef, columns: Vec<ArrayRef>) -> Result<RecordBatch> {
-    Ok(RecordBatch::try_new(table.schema.clone(), columns)?)
+    Ok(RecordBatch::try_new(Arc::clone(&table.schema), columns)?)
 }
 
 /// Buffered `calls` rows.
