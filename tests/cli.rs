@@ -132,3 +132,51 @@ fn serve_announces_address_and_tables_then_stops_on_ctrl_c() {
     let status = child.wait().unwrap();
     assert!(status.success(), "serve exits 0 after Ctrl-C: {status}");
 }
+
+/// The committed sample data is exactly what its documented command produces.
+#[test]
+fn sample_data_is_what_the_documented_generate_command_writes() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("sample");
+    let output = callqa()
+        .args([
+            "generate", "--calls", "3000", "--days", "14", "--agents", "40", "--seed", "42",
+            "--quiet", "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/README.md"),
+    )
+    .unwrap();
+    assert!(
+        readme.contains("generate --calls 3000 --days 14 --agents 40 --seed 42 --out sample_data")
+    );
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let mut compared = 0;
+    let mut stack = vec![dir.clone()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(&dir).unwrap();
+            let committed = std::fs::read(sample.join(relative)).unwrap_or_default();
+            assert!(
+                committed == std::fs::read(&path).unwrap(),
+                "sample_data/{} differs",
+                relative.display()
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(
+        compared,
+        14 * 4 + 1,
+        "one file per table and day, plus agents"
+    );
+}

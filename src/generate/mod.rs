@@ -22,7 +22,7 @@ use rand_distr::{Distribution, LogNormal, Normal};
 use crate::parquet_files::TableFileWriter;
 use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, UTTERANCES, all_tables};
 use crate::{Error, Result};
-use rows::{CallRows, FeatureRows, SurveyRows, UtteranceRows, agents_batch};
+use rows::{Buffered, CallRows, FeatureRows, SurveyRows, UtteranceRows, agents_batch};
 use script::{EN, EN_QUEUES, Line, Phrases, QueueScript, ZH, ZH_QUEUES};
 
 /// The queues, in the order of the queue scripts.
@@ -420,10 +420,10 @@ struct RunState {
 
 /// The writers and buffers of one day.
 struct DayOut {
-    calls: (TableFileWriter, CallRows),
-    utterances: (TableFileWriter, UtteranceRows),
-    features: (TableFileWriter, FeatureRows),
-    surveys: (TableFileWriter, SurveyRows),
+    calls: (TableFileWriter, Buffered<CallRows>),
+    utterances: (TableFileWriter, Buffered<UtteranceRows>),
+    features: (TableFileWriter, Buffered<FeatureRows>),
+    surveys: (TableFileWriter, Buffered<SurveyRows>),
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -444,19 +444,19 @@ fn generate_day(
     let mut out = DayOut {
         calls: (
             TableFileWriter::create(&opts.out, &CALLS, Some(date), file)?,
-            CallRows::new(),
+            Buffered::new(CallRows::new()),
         ),
         utterances: (
             TableFileWriter::create(&opts.out, &UTTERANCES, Some(date), file)?,
-            UtteranceRows::new(),
+            Buffered::new(UtteranceRows::new()),
         ),
         features: (
             TableFileWriter::create(&opts.out, &AUDIO_FEATURES, Some(date), file)?,
-            FeatureRows::new(),
+            Buffered::new(FeatureRows::new()),
         ),
         surveys: (
             TableFileWriter::create(&opts.out, &SURVEYS, Some(date), file)?,
-            SurveyRows::new(),
+            Buffered::new(SurveyRows::new()),
         ),
     };
     let weekend = is_weekend(date);
@@ -638,7 +638,7 @@ fn gen_call(
     let abandoned = !outbound && (queue_wait_ms as f64) > lognormal(rng, 400_000.0, 0.8);
     let no_answer = outbound && rng.random_bool(0.25);
 
-    let rows = &mut out.calls.1;
+    let rows = &mut out.calls.1.cols;
     rows.call_id.append_value(call_id);
     rows.started_at.append_value(started_us);
     rows.direction
@@ -667,7 +667,7 @@ fn gen_call(
             .append_value(if no_answer { "system" } else { "customer" });
         rows.complaint.append_value(false);
         rows.recording_uri.append_null();
-        return rows.row_done(&mut out.calls.0);
+        return out.calls.1.row_done(&mut out.calls.0);
     }
 
     let agent = &agents[agent_idx];
@@ -765,7 +765,7 @@ fn gen_call(
         day.get(4..6).unwrap_or(""),
         day.get(6..8).unwrap_or("")
     ));
-    rows.row_done(&mut out.calls.0)?;
+    out.calls.1.row_done(&mut out.calls.0)?;
 
     write_utterances(
         call_id,
@@ -778,7 +778,7 @@ fn gen_call(
 
     let resolved = outcome == "resolved";
     if rng.random_bool(0.3) {
-        let rows = &mut out.surveys.1;
+        let rows = &mut out.surveys.1.cols;
         rows.call_id.append_value(call_id);
         rows.answered_at
             .append_value(ended + rng.random_range(2..30) * 60_000_000);
@@ -806,7 +806,7 @@ fn gen_call(
         } else {
             rows.comment.append_null();
         }
-        rows.row_done(&mut out.surveys.0)?;
+        out.surveys.1.row_done(&mut out.surveys.0)?;
     }
 
     state.recent.push_back((customer_idx, ctx.day, resolved));
@@ -1064,8 +1064,8 @@ fn write_utterances(
     out: &mut DayOut,
     rng: &mut ChaCha8Rng,
 ) -> Result<()> {
-    let rows = &mut out.utterances.1;
     for (turn, u) in utterances.iter().enumerate() {
+        let rows = &mut out.utterances.1.cols;
         rows.call_id.append_value(call_id);
         rows.start_ms.append_value(u.start);
         rows.turn
@@ -1076,7 +1076,7 @@ fn write_utterances(
         rows.text.append_value(&u.text);
         let confidence = normal(rng, if noisy { 0.80 } else { 0.92 }, 0.04).clamp(0.6, 0.99);
         rows.asr_confidence.append_value(round_to(confidence, 3));
-        rows.row_done(&mut out.utterances.0)?;
+        out.utterances.1.row_done(&mut out.utterances.0)?;
     }
     Ok(())
 }
@@ -1094,7 +1094,6 @@ fn write_features(
     let seconds = utterances.last().map_or(0, |u| (u.end + 999) / 1000);
     let customer_pitch = 110.0
         + (plan.customer.id.len() as f64 * 7.0 + plan.customer.phone.len() as f64 * 3.0) % 130.0;
-    let rows = &mut out.features.1;
     for second in 0..seconds {
         let mid = second * 1000 + 500;
         let speaking = |agent: bool| {
@@ -1106,6 +1105,7 @@ fn write_features(
         let customer_u = speaking(false);
         let overlap = agent_u.is_some() && customer_u.is_some();
         for (is_agent, u) in [(true, agent_u), (false, customer_u)] {
+            let rows = &mut out.features.1.cols;
             rows.call_id.append_value(call_id);
             rows.second
                 .append_value(i32::try_from(second).unwrap_or(i32::MAX));
@@ -1160,7 +1160,7 @@ fn write_features(
                 }
             }
             rows.overlap.append_value(overlap);
-            rows.row_done(&mut out.features.0)?;
+            out.features.1.row_done(&mut out.features.0)?;
         }
     }
     Ok(())

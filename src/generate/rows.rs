@@ -22,6 +22,51 @@ fn batch(table: &TableDef, columns: Vec<ArrayRef>) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(Arc::clone(&table.schema), columns)?)
 }
 
+/// The column builders of one table.
+pub(super) trait Columns {
+    /// The table the columns belong to.
+    fn table() -> &'static TableDef;
+    /// Finishes every builder (leaving them empty) in schema order.
+    fn finish(&mut self) -> Vec<ArrayRef>;
+}
+
+/// Column builders plus a row count: written out whenever `limit` rows are buffered.
+#[derive(Debug)]
+pub(super) struct Buffered<C> {
+    pub cols: C,
+    rows: usize,
+    limit: usize,
+}
+
+impl<C: Columns> Buffered<C> {
+    pub fn new(cols: C) -> Self {
+        Buffered {
+            cols,
+            rows: 0,
+            limit: FLUSH_ROWS,
+        }
+    }
+
+    /// Marks one row complete; writes the buffer when it is full.
+    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        self.rows += 1;
+        if self.rows >= self.limit {
+            self.flush(out)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Writes whatever is buffered.
+    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        self.rows = 0;
+        out.write(&batch(C::table(), self.cols.finish())?)
+    }
+}
+
 /// Buffered `calls` rows.
 #[derive(Debug)]
 pub(super) struct CallRows {
@@ -45,7 +90,6 @@ pub(super) struct CallRows {
     pub hangup_by: StringBuilder,
     pub complaint: BooleanBuilder,
     pub recording_uri: StringBuilder,
-    rows: usize,
 }
 
 impl CallRows {
@@ -71,50 +115,38 @@ impl CallRows {
             hangup_by: StringBuilder::new(),
             complaint: BooleanBuilder::new(),
             recording_uri: StringBuilder::new(),
-            rows: 0,
         }
     }
+}
 
-    /// Marks one row complete; writes the buffer when it is full.
-    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
-        self.rows += 1;
-        if self.rows >= FLUSH_ROWS {
-            self.flush(out)
-        } else {
-            Ok(())
-        }
+impl Columns for CallRows {
+    fn table() -> &'static TableDef {
+        &CALLS
     }
 
-    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
-        if self.rows == 0 {
-            return Ok(());
-        }
-        self.rows = 0;
-        out.write(&batch(
-            &CALLS,
-            vec![
-                Arc::new(self.call_id.finish()),
-                Arc::new(self.started_at.finish()),
-                Arc::new(self.ended_at.finish()),
-                Arc::new(self.direction.finish()),
-                Arc::new(self.language.finish()),
-                Arc::new(self.queue.finish()),
-                Arc::new(self.agent_id.finish()),
-                Arc::new(self.customer_id.finish()),
-                Arc::new(self.customer_tier.finish()),
-                Arc::new(self.region.finish()),
-                Arc::new(self.ivr_ms.finish()),
-                Arc::new(self.queue_wait_ms.finish()),
-                Arc::new(self.talk_ms.finish()),
-                Arc::new(self.hold_ms.finish()),
-                Arc::new(self.acw_ms.finish()),
-                Arc::new(self.transfers.finish()),
-                Arc::new(self.outcome.finish()),
-                Arc::new(self.hangup_by.finish()),
-                Arc::new(self.complaint.finish()),
-                Arc::new(self.recording_uri.finish()),
-            ],
-        )?)
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(self.call_id.finish()),
+            Arc::new(self.started_at.finish()),
+            Arc::new(self.ended_at.finish()),
+            Arc::new(self.direction.finish()),
+            Arc::new(self.language.finish()),
+            Arc::new(self.queue.finish()),
+            Arc::new(self.agent_id.finish()),
+            Arc::new(self.customer_id.finish()),
+            Arc::new(self.customer_tier.finish()),
+            Arc::new(self.region.finish()),
+            Arc::new(self.ivr_ms.finish()),
+            Arc::new(self.queue_wait_ms.finish()),
+            Arc::new(self.talk_ms.finish()),
+            Arc::new(self.hold_ms.finish()),
+            Arc::new(self.acw_ms.finish()),
+            Arc::new(self.transfers.finish()),
+            Arc::new(self.outcome.finish()),
+            Arc::new(self.hangup_by.finish()),
+            Arc::new(self.complaint.finish()),
+            Arc::new(self.recording_uri.finish()),
+        ]
     }
 }
 
@@ -128,7 +160,6 @@ pub(super) struct UtteranceRows {
     pub end_ms: Int64Builder,
     pub text: StringBuilder,
     pub asr_confidence: Float64Builder,
-    rows: usize,
 }
 
 impl UtteranceRows {
@@ -141,36 +172,25 @@ impl UtteranceRows {
             end_ms: Int64Builder::new(),
             text: StringBuilder::new(),
             asr_confidence: Float64Builder::new(),
-            rows: 0,
         }
     }
+}
 
-    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
-        self.rows += 1;
-        if self.rows >= FLUSH_ROWS {
-            self.flush(out)
-        } else {
-            Ok(())
-        }
+impl Columns for UtteranceRows {
+    fn table() -> &'static TableDef {
+        &UTTERANCES
     }
 
-    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
-        if self.rows == 0 {
-            return Ok(());
-        }
-        self.rows = 0;
-        out.write(&batch(
-            &UTTERANCES,
-            vec![
-                Arc::new(self.call_id.finish()),
-                Arc::new(self.start_ms.finish()),
-                Arc::new(self.turn.finish()),
-                Arc::new(self.speaker.finish()),
-                Arc::new(self.end_ms.finish()),
-                Arc::new(self.text.finish()),
-                Arc::new(self.asr_confidence.finish()),
-            ],
-        )?)
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(self.call_id.finish()),
+            Arc::new(self.start_ms.finish()),
+            Arc::new(self.turn.finish()),
+            Arc::new(self.speaker.finish()),
+            Arc::new(self.end_ms.finish()),
+            Arc::new(self.text.finish()),
+            Arc::new(self.asr_confidence.finish()),
+        ]
     }
 }
 
@@ -187,7 +207,6 @@ pub(super) struct FeatureRows {
     pub jitter: Float64Builder,
     pub shimmer: Float64Builder,
     pub overlap: BooleanBuilder,
-    rows: usize,
 }
 
 impl FeatureRows {
@@ -203,39 +222,28 @@ impl FeatureRows {
             jitter: Float64Builder::new(),
             shimmer: Float64Builder::new(),
             overlap: BooleanBuilder::new(),
-            rows: 0,
         }
     }
+}
 
-    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
-        self.rows += 1;
-        if self.rows >= FLUSH_ROWS * 4 {
-            self.flush(out)
-        } else {
-            Ok(())
-        }
+impl Columns for FeatureRows {
+    fn table() -> &'static TableDef {
+        &AUDIO_FEATURES
     }
 
-    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
-        if self.rows == 0 {
-            return Ok(());
-        }
-        self.rows = 0;
-        out.write(&batch(
-            &AUDIO_FEATURES,
-            vec![
-                Arc::new(self.call_id.finish()),
-                Arc::new(self.second.finish()),
-                Arc::new(self.speaker.finish()),
-                Arc::new(self.voiced.finish()),
-                Arc::new(self.pitch_hz.finish()),
-                Arc::new(self.energy_db.finish()),
-                Arc::new(self.speech_rate.finish()),
-                Arc::new(self.jitter.finish()),
-                Arc::new(self.shimmer.finish()),
-                Arc::new(self.overlap.finish()),
-            ],
-        )?)
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(self.call_id.finish()),
+            Arc::new(self.second.finish()),
+            Arc::new(self.speaker.finish()),
+            Arc::new(self.voiced.finish()),
+            Arc::new(self.pitch_hz.finish()),
+            Arc::new(self.energy_db.finish()),
+            Arc::new(self.speech_rate.finish()),
+            Arc::new(self.jitter.finish()),
+            Arc::new(self.shimmer.finish()),
+            Arc::new(self.overlap.finish()),
+        ]
     }
 }
 
@@ -247,7 +255,6 @@ pub(super) struct SurveyRows {
     pub csat: Int32Builder,
     pub nps: Int32Builder,
     pub comment: StringBuilder,
-    rows: usize,
 }
 
 impl SurveyRows {
@@ -258,34 +265,23 @@ impl SurveyRows {
             csat: Int32Builder::new(),
             nps: Int32Builder::new(),
             comment: StringBuilder::new(),
-            rows: 0,
         }
     }
+}
 
-    pub fn row_done(&mut self, out: &mut TableFileWriter) -> Result<()> {
-        self.rows += 1;
-        if self.rows >= FLUSH_ROWS {
-            self.flush(out)
-        } else {
-            Ok(())
-        }
+impl Columns for SurveyRows {
+    fn table() -> &'static TableDef {
+        &SURVEYS
     }
 
-    pub fn flush(&mut self, out: &mut TableFileWriter) -> Result<()> {
-        if self.rows == 0 {
-            return Ok(());
-        }
-        self.rows = 0;
-        out.write(&batch(
-            &SURVEYS,
-            vec![
-                Arc::new(self.call_id.finish()),
-                Arc::new(self.answered_at.finish()),
-                Arc::new(self.csat.finish()),
-                Arc::new(self.nps.finish()),
-                Arc::new(self.comment.finish()),
-            ],
-        )?)
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(self.call_id.finish()),
+            Arc::new(self.answered_at.finish()),
+            Arc::new(self.csat.finish()),
+            Arc::new(self.nps.finish()),
+            Arc::new(self.comment.finish()),
+        ]
     }
 }
 
