@@ -7,7 +7,8 @@ mod settings;
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::array::{AsArray, BooleanArray, StringArray};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
@@ -28,8 +29,56 @@ pub fn version_string() -> String {
     )
 }
 
+/// Postgres' `pg_size_pretty`: bytes below 10 kB, then kB, MB, GB, TB, each rounded half up.
+pub fn size_pretty(bytes: i64) -> String {
+    let mut size = bytes;
+    let mut unit = "bytes";
+    for next in ["kB", "MB", "GB", "TB", "PB"] {
+        if size.unsigned_abs() < 10 * 1024 {
+            break;
+        }
+        // Half-up rounding as Postgres does: add half a unit before the shift.
+        size = (size + if size < 0 { -512 } else { 512 }) / 1024;
+        unit = next;
+    }
+    format!("{size} {unit}")
+}
+
 /// Registers the Postgres compatibility functions (replacing DataFusion's `version()`).
 pub fn register_functions(ctx: &SessionContext) {
+    // psql `\df` filters functions by visibility; every callqa function is on the path.
+    ctx.register_udf(create_udf(
+        "pg_function_is_visible",
+        vec![DataType::Int64],
+        DataType::Boolean,
+        Volatility::Stable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let rows = ColumnarValue::values_to_arrays(args)?
+                .first()
+                .map_or(1, |a| a.len());
+            Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
+                true;
+                rows
+            ]))))
+        }),
+    ));
+    // psql `\dt+` shows sizes through pg_size_pretty.
+    ctx.register_udf(create_udf(
+        "pg_size_pretty",
+        vec![DataType::Int64],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let Some(sizes) = arrays.first() else {
+                return datafusion::common::exec_err!("pg_size_pretty expects one argument");
+            };
+            let sizes = datafusion::arrow::compute::cast(sizes, &DataType::Int64)?;
+            let sizes = sizes.as_primitive::<Int64Type>();
+            let pretty: StringArray = sizes.iter().map(|s| s.map(size_pretty)).collect();
+            Ok(ColumnarValue::Array(Arc::new(pretty)))
+        }),
+    ));
     let version = version_string();
     ctx.register_udf(create_udf(
         "version",
@@ -42,4 +91,19 @@ pub fn register_functions(ctx: &SessionContext) {
             ))))
         }),
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_pretty;
+
+    #[test]
+    fn sizes_print_like_postgres() {
+        assert_eq!(size_pretty(0), "0 bytes");
+        assert_eq!(size_pretty(10 * 1024 - 1), "10239 bytes");
+        assert_eq!(size_pretty(10 * 1024), "10 kB");
+        assert_eq!(size_pretty(1_536_000), "1500 kB");
+        assert_eq!(size_pretty(3_900_000_000), "3719 MB");
+        assert_eq!(size_pretty(20 * 1024 * 1024 * 1024), "20 GB");
+    }
 }
