@@ -7,7 +7,7 @@ mod settings;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{AsArray, BooleanArray, StringArray};
+use datafusion::arrow::array::{AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
@@ -46,22 +46,6 @@ pub fn size_pretty(bytes: i64) -> String {
 
 /// Registers the Postgres compatibility functions (replacing DataFusion's `version()`).
 pub fn register_functions(ctx: &SessionContext) {
-    // psql `\df` filters functions by visibility; every callqa function is on the path.
-    ctx.register_udf(create_udf(
-        "pg_function_is_visible",
-        vec![DataType::Int64],
-        DataType::Boolean,
-        Volatility::Stable,
-        Arc::new(|args: &[ColumnarValue]| {
-            let rows = ColumnarValue::values_to_arrays(args)?
-                .first()
-                .map_or(1, |a| a.len());
-            Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
-                true;
-                rows
-            ]))))
-        }),
-    ));
     // psql `\dt+` shows sizes through pg_size_pretty.
     ctx.register_udf(create_udf(
         "pg_size_pretty",
