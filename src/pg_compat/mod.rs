@@ -3,6 +3,7 @@
 //! `version()` that names a PostgreSQL version (SQLAlchemy parses it).
 
 mod column_names;
+mod current_setting;
 mod settings;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 
 pub use column_names::name_unnamed_columns;
+pub use current_setting::substitute_current_setting;
 pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
 };

@@ -39,7 +39,9 @@ use pgwire::types::format::FormatOptions;
 
 use super::errors::{map_api_error, pg_error, user_error};
 use super::params::bind_parameters;
-use crate::pg_compat::{PgSettings, SERVER_VERSION, normalize_setting, settings_column_name};
+use crate::pg_compat::{
+    PgSettings, SERVER_VERSION, normalize_setting, settings_column_name, substitute_current_setting,
+};
 use crate::session::{Engine, parse_sql, plan_statement};
 
 /// The handlers of one server; cheap to share between connections.
@@ -230,10 +232,12 @@ impl Planner {
     }
 
     /// Classifies and plans one statement in the connection's session.
-    async fn prepare(&self, conn: &Connection, statement: Statement) -> PgWireResult<Prepared> {
+    async fn prepare(&self, conn: &Connection, mut statement: Statement) -> PgWireResult<Prepared> {
         if let Some(prepared) = classify(&statement) {
             return Ok(prepared);
         }
+        substitute_current_setting(&mut statement, &conn.settings())
+            .map_err(|message| user_error("42704", message))?;
         let plan = plan_statement(&conn.ctx, statement)
             .await
             .map_err(|e| pg_error(&e))?;

@@ -369,3 +369,32 @@ async fn an_unreadable_file_is_reported_by_name_and_other_tables_keep_serving() 
     assert_eq!(n, 2, "the connection stays usable");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn current_setting_reads_the_connection_settings() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let row = client
+        .query_one(
+            "select current_setting('server_version_num')::int as v",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i32>("v"), 160_006);
+    client
+        .simple_query("SET extra_float_digits = 3")
+        .await
+        .unwrap();
+    let row = client
+        .query_one("select current_setting('extra_float_digits') as v", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>("v"), "3");
+    let err = client
+        .query("select current_setting('no_such_setting')", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::UNDEFINED_OBJECT));
+    server.stop().await;
+}
