@@ -51,6 +51,15 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (the chosen one is printed).
     #[arg(long, env = "CALLQA_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
+    /// Default statement timeout of every connection (`0` none, `500ms`, `30s`, `5min`);
+    /// clients may change theirs with `SET statement_timeout`.
+    #[arg(long, env = "CALLQA_STATEMENT_TIMEOUT", default_value = "0", value_parser = parse_duration_ms)]
+    pub statement_timeout: u64,
+}
+
+fn parse_duration_ms(value: &str) -> Result<u64, String> {
+    crate::server::parse_timeout_ms(value)
+        .ok_or_else(|| format!("'{value}' is not a duration like 0, 500ms, 30s or 5min"))
 }
 
 /// Flags of `callqa generate`.
@@ -104,6 +113,8 @@ pub struct ServerConfig {
     pub engine: EngineConfig,
     /// Address to listen on (port 0: any free port).
     pub listen: SocketAddr,
+    /// Default statement timeout in milliseconds (0: none).
+    pub statement_timeout_ms: u64,
 }
 
 impl From<&DataArgs> for EngineConfig {
@@ -119,6 +130,7 @@ impl From<&ServeArgs> for ServerConfig {
         ServerConfig {
             engine: EngineConfig::from(&args.data),
             listen: args.listen,
+            statement_timeout_ms: args.statement_timeout,
         }
     }
 }

@@ -41,6 +41,12 @@ async fn run(cli: Cli) -> callqa::Result<()> {
         Command::Serve(args) => {
             let config = ServerConfig::from(&args);
             let server = Server::bind(&config).await?;
+            // Install the handlers before announcing the address: a Ctrl-C right after the
+            // announcement must stop the server cleanly, not kill it.
+            let stop = shutdown_signal().map_err(|e| callqa::Error::InvalidArgument {
+                what: "signal handler".to_owned(),
+                reason: e.to_string(),
+            })?;
             let engine = server.engine();
             println!(
                 "callqa listening on {} (data {}: {})",
@@ -48,14 +54,7 @@ async fn run(cli: Cli) -> callqa::Result<()> {
                 engine.root().dir().display(),
                 engine.tables_line()
             );
-            server
-                .run(async {
-                    // If the signal handler cannot be installed, serve until killed.
-                    if tokio::signal::ctrl_c().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                })
-                .await;
+            server.run(stop).await;
             Ok(())
         }
         Command::Generate(args) => {
@@ -87,4 +86,17 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM; registered as soon as this is called.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }

@@ -23,10 +23,9 @@ use pgwire::api::auth::{
     DefaultServerParameterProvider, StartupHandler, finish_authentication, protocol_negotiation,
     save_startup_parameters_to_metadata,
 };
-use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{FieldInfo, Response, Tag};
+use pgwire::api::results::{FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{
@@ -38,6 +37,7 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::types::format::FormatOptions;
 
 use super::errors::{map_api_error, pg_error, user_error};
+use super::interrupt::{Interrupt, Interrupts, guarded_rows, parse_timeout_ms, timed_out};
 use super::params::bind_parameters;
 use crate::pg_compat::{
     PgSettings, SERVER_VERSION, normalize_setting, settings_column_name, substitute_current_setting,
@@ -49,22 +49,27 @@ use crate::session::{Engine, parse_sql, plan_statement};
 pub struct Handlers {
     service: Arc<QueryService>,
     startup: Arc<Startup>,
-    cancel: Arc<DefaultCancelHandler>,
+    cancel: Arc<Interrupts>,
 }
 
 impl Handlers {
-    /// Handlers over `engine`.
-    pub fn new(engine: Arc<Engine>) -> Self {
+    /// Handlers over `engine`; `statement_timeout_ms` (0: none) is each connection's default.
+    pub fn new(engine: Arc<Engine>, statement_timeout_ms: u64) -> Self {
         let connections = Arc::new(ConnectionManager::new());
+        let interrupts = Arc::new(Interrupts::new(Arc::clone(&connections)));
         Handlers {
             service: Arc::new(QueryService {
-                planner: Arc::new(Planner { engine }),
+                planner: Arc::new(Planner {
+                    engine,
+                    statement_timeout_ms,
+                }),
             }),
             startup: Arc::new(Startup {
-                connections: Arc::clone(&connections),
+                connections,
+                interrupts: Arc::clone(&interrupts),
                 keys: RandomPidSecretKeyGenerator::default(),
             }),
-            cancel: Arc::new(DefaultCancelHandler::new(connections)),
+            cancel: interrupts,
         }
     }
 }
@@ -95,6 +100,7 @@ impl PgWireServerHandlers for Handlers {
 /// requests and announces the Postgres version callqa speaks.
 struct Startup {
     connections: Arc<ConnectionManager>,
+    interrupts: Arc<Interrupts>,
     keys: RandomPidSecretKeyGenerator,
 }
 
@@ -123,6 +129,10 @@ impl StartupHandler for Startup {
         save_startup_parameters_to_metadata(client, &startup);
         let (pid, secret) = self.keys.generate(client);
         client.set_pid_and_secret_key(pid, secret.clone());
+        let interrupt = self.interrupts.register((pid, secret.to_bytes()));
+        client
+            .session_extensions()
+            .insert::<Arc<Interrupt>>(interrupt);
         let (handle, guard) = self.connections.register(pid, secret);
         client
             .session_extensions()
@@ -165,6 +175,7 @@ impl ErrorHandler for SqlStateErrors {
 pub struct Connection {
     ctx: SessionContext,
     settings: Mutex<PgSettings>,
+    interrupt: Arc<Interrupt>,
 }
 
 impl Debug for Connection {
@@ -191,13 +202,27 @@ pub struct QueryService {
     planner: Arc<Planner>,
 }
 
-fn connection<C: ClientInfo + ?Sized>(engine: &Engine, client: &C) -> Arc<Connection> {
-    client
-        .session_extensions()
-        .get_or_insert_with(|| Connection {
-            ctx: engine.new_session(),
-            settings: Mutex::new(PgSettings::from_startup(client.metadata())),
-        })
+fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Connection> {
+    let extensions = client.session_extensions();
+    if let Some(conn) = extensions.get::<Connection>() {
+        return conn;
+    }
+    // Read before `get_or_insert_with`, which holds the extensions lock while it builds.
+    let interrupt = extensions
+        .get::<Arc<Interrupt>>()
+        .map(|i| Arc::clone(i.as_ref()));
+    extensions.get_or_insert_with(|| {
+        let mut settings = PgSettings::from_startup(client.metadata());
+        settings.set(
+            "statement_timeout",
+            &planner.statement_timeout_ms.to_string(),
+        );
+        Connection {
+            ctx: planner.engine.new_session(),
+            settings: Mutex::new(settings),
+            interrupt: interrupt.unwrap_or_default(),
+        }
+    })
 }
 
 /// What a statement turns out to be, once parsed.
@@ -224,6 +249,7 @@ pub enum Prepared {
 #[derive(Debug)]
 pub struct Planner {
     engine: Arc<Engine>,
+    statement_timeout_ms: u64,
 }
 
 impl Planner {
@@ -359,13 +385,41 @@ impl QueryService {
                     df.collect().await.map_err(|e| pg_error(&e))?;
                     return Ok(Response::Execution(Tag::new("SET")));
                 }
-                let rows =
-                    arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
-                        .await?;
-                Ok(Response::Query(rows))
+                let epoch = conn.interrupt.epoch();
+                let deadline = statement_deadline(conn);
+                let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                    df.schema().as_arrow(),
+                    format,
+                    Some(format_options),
+                )?);
+                let start = df.execute_stream();
+                let batches = match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline, start)
+                        .await
+                        .map_err(|_| timed_out())?,
+                    None => start.await,
+                }
+                .map_err(|e| pg_error(&e))?;
+                let rows = guarded_rows(
+                    batches,
+                    Arc::clone(&fields),
+                    Arc::clone(&conn.interrupt),
+                    epoch,
+                    deadline,
+                );
+                Ok(Response::Query(QueryResponse::new(fields, rows)))
             }
         }
     }
+}
+
+/// When the running statement must end, from the connection's `statement_timeout`.
+fn statement_deadline(conn: &Connection) -> Option<tokio::time::Instant> {
+    let ms = conn
+        .settings()
+        .get("statement_timeout")
+        .and_then(parse_timeout_ms)?;
+    (ms > 0).then(|| tokio::time::Instant::now() + std::time::Duration::from_millis(ms))
 }
 
 fn unknown_setting(name: &str) -> PgWireError {
@@ -421,6 +475,12 @@ async fn set(conn: &Connection, name: &str, value: &str) -> PgWireResult<()> {
         let df = conn.ctx.sql(&sql).await.map_err(|e| pg_error(&e))?;
         df.collect().await.map_err(|e| pg_error(&e))?;
     }
+    if normalize_setting(name) == "statement_timeout" && parse_timeout_ms(value).is_none() {
+        return Err(user_error(
+            "22023",
+            format!("invalid value for parameter \"statement_timeout\": \"{value}\""),
+        ));
+    }
     if conn.settings().set(name, value) {
         Ok(())
     } else {
@@ -438,7 +498,7 @@ impl SimpleQueryHandler for QueryService {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         tracing::debug!(peer = %client.socket_addr(), "simple query");
-        let conn = connection(&self.planner.engine, client);
+        let conn = connection(&self.planner, client);
         let statements = self.planner.parse(query)?;
         if statements.is_empty() {
             return Ok(vec![Response::EmptyQuery]);
@@ -490,7 +550,7 @@ impl QueryParser for Planner {
         C: ClientInfo + Unpin + Send + Sync,
     {
         tracing::debug!(peer = %client.socket_addr(), "parse");
-        let conn = connection(&self.engine, client);
+        let conn = connection(self, client);
         let mut statements = self.parse(sql)?;
         if statements.len() > 1 {
             return Err(user_error(
@@ -621,7 +681,7 @@ impl ExtendedQueryHandler for QueryService {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         tracing::debug!(peer = %client.socket_addr(), "execute");
-        let conn = connection(&self.planner.engine, client);
+        let conn = connection(&self.planner, client);
         let prepared = portal.statement.statement.as_ref();
         let params = match prepared {
             Prepared::Plan(plan) => Some(bind_parameters(portal, &parameter_types(plan)?)?),

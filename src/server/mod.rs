@@ -3,6 +3,7 @@
 
 mod errors;
 mod handlers;
+mod interrupt;
 mod params;
 
 use std::future::Future;
@@ -14,6 +15,7 @@ use tokio::task::JoinSet;
 
 pub use errors::sqlstate;
 pub use handlers::Handlers;
+pub use interrupt::parse_timeout_ms;
 
 use crate::config::ServerConfig;
 use crate::session::Engine;
@@ -25,6 +27,7 @@ pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     engine: Arc<Engine>,
+    statement_timeout_ms: u64,
 }
 
 impl Server {
@@ -36,6 +39,7 @@ impl Server {
     /// let config = ServerConfig {
     ///     engine: EngineConfig { data: "sample_data".into() },
     ///     listen: "127.0.0.1:0".parse().unwrap(),
+    ///     statement_timeout_ms: 0,
     /// };
     /// let server = callqa::server::Server::bind(&config).await?;
     /// println!("listening on {}", server.local_addr());
@@ -44,7 +48,9 @@ impl Server {
     /// ```
     pub async fn bind(config: &ServerConfig) -> Result<Self> {
         let engine = Arc::new(Engine::open(&config.engine).await?);
-        Self::bind_engine(engine, config.listen).await
+        Ok(Self::bind_engine(engine, config.listen)
+            .await?
+            .with_statement_timeout(config.statement_timeout_ms))
     }
 
     /// Binds `addr` for an engine that is already open.
@@ -59,7 +65,14 @@ impl Server {
             listener,
             local_addr,
             engine,
+            statement_timeout_ms: 0,
         })
+    }
+
+    /// Sets every connection's default `statement_timeout` in milliseconds (0: none).
+    pub fn with_statement_timeout(mut self, statement_timeout_ms: u64) -> Self {
+        self.statement_timeout_ms = statement_timeout_ms;
+        self
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -74,7 +87,10 @@ impl Server {
 
     /// Serves connections until `shutdown` completes, then closes every connection.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        let handlers = Arc::new(Handlers::new(Arc::clone(&self.engine)));
+        let handlers = Arc::new(Handlers::new(
+            Arc::clone(&self.engine),
+            self.statement_timeout_ms,
+        ));
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);
         loop {

@@ -398,3 +398,80 @@ async fn current_setting_reads_the_connection_settings() {
     assert_eq!(err.code(), Some(&SqlState::UNDEFINED_OBJECT));
     server.stop().await;
 }
+
+/// A query over the sample data that runs far longer than any test waits (a huge join).
+const ENDLESS: &str =
+    "select count(*) from audio_features a join audio_features b on a.second = b.second";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statement_timeout_ends_a_long_query_with_57014_and_the_connection_stays_usable() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    client
+        .simple_query("SET statement_timeout = '300ms'")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.query(ENDLESS, &[]).await.unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    let err = client.simple_query(ENDLESS).await.unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{err:?}");
+    let err = client
+        .simple_query("SET statement_timeout = 'soon'")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::INVALID_PARAMETER_VALUE));
+    client
+        .simple_query("SET statement_timeout = 0")
+        .await
+        .unwrap();
+    let n: i64 = client
+        .query_one("select count(*) from agents", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, server.rows_of("agents"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancel_request_stops_a_running_query() {
+    let server = TestServer::start().await;
+    let client = std::sync::Arc::new(server.connect().await);
+    let running = tokio::spawn({
+        let client = std::sync::Arc::clone(&client);
+        async move { client.query(ENDLESS, &[]).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!running.is_finished(), "the query should still be running");
+    let cancelled_at = std::time::Instant::now();
+    client
+        .cancel_token()
+        .cancel_query(tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let err = tokio::time::timeout(std::time::Duration::from_secs(20), running)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{err:?}");
+    // A hang guard, not a speed target: a CPU-bound join notices the cancel between batches.
+    assert!(
+        cancelled_at.elapsed() < std::time::Duration::from_secs(15),
+        "took {:?}",
+        cancelled_at.elapsed()
+    );
+    let n: i64 = client
+        .query_one("select count(*) from agents", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, server.rows_of("agents"));
+    server.stop().await;
+}
