@@ -9,6 +9,8 @@ mod pii;
 mod sentiment;
 mod speech;
 mod stress;
+#[cfg(test)]
+mod test_util;
 
 use std::sync::Arc;
 

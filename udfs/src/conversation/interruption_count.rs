@@ -1,0 +1,372 @@
+//! `interruption_count(speaker, start_ms, end_ms, by_speaker [, delay_ms = 1000]) -> BIGINT`:
+//! how many utterances of `by_speaker` ('agent' or 'customer') start while the other speaker is
+//! still talking, at least `delay_ms` after that utterance of the other speaker began.
+//!
+//! Utterance `u` of `by_speaker` counts (once) when some utterance `v` of the other speaker has
+//! `v.start <= u.start - max(delay_ms, 1)` and `v.end > u.start`. Overlap within the first
+//! `delay_ms` of the other's turn is back-channel ("嗯", "ok"), not an interruption. Speakers are
+//! matched case-insensitively; other labels are ignored. Rows with a NULL speaker, start or end
+//! are skipped; an end before its start is read as a zero-length utterance.
+//!
+//! Returns 0 for no utterances. `by_speaker` and `delay_ms` must be literals, checked at plan
+//! time. Correct under any input order and partitioning (rows are sorted by time internally).
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{Array, ArrayRef};
+use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::types::{NativeType, logical_int64, logical_string};
+use datafusion::common::{Result, plan_err};
+use datafusion::logical_expr::function::{
+    AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
+};
+use datafusion::logical_expr::utils::AggregateOrderSensitivity;
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, Documentation, Expr, GroupsAccumulator,
+    Signature, TypeSignature, TypeSignatureClass, Volatility,
+};
+
+use crate::conversation::{
+    AGENT, CUSTOMER, CallMetric, DOC_SECTION_CONVERSATION, Out, Row, RowsAccumulator,
+    RowsGroupsAccumulator, by_speaker_value, int_arg, logical_literal, ms_value, physical_literal,
+    rows_state_field, speaker_arg,
+};
+
+const NAME: &str = "interruption_count";
+/// Default `delay_ms`: overlap in the first second of a turn is back-channel.
+pub(crate) const DEFAULT_DELAY_MS: i64 = 1000;
+
+/// Shared instance of `interruption_count`, registered by [`crate::register_all`].
+pub fn interruption_count() -> Arc<AggregateUDF> {
+    static UDAF: LazyLock<Arc<AggregateUDF>> =
+        LazyLock::new(|| Arc::new(AggregateUDF::from(InterruptionCountAgg::new())));
+    Arc::clone(&UDAF)
+}
+
+/// Implementation of `interruption_count`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct InterruptionCountAgg {
+    signature: Signature,
+}
+
+impl InterruptionCountAgg {
+    /// Creates the function: (text, bigint, bigint, text [, bigint]).
+    pub fn new() -> Self {
+        let text = Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
+        let int = Coercion::new_implicit(
+            TypeSignatureClass::Native(logical_int64()),
+            vec![TypeSignatureClass::Integer],
+            NativeType::Int64,
+        );
+        let four = vec![text.clone(), int.clone(), int.clone(), text];
+        let mut five = four.clone();
+        five.push(int);
+        Self {
+            signature: Signature::one_of(
+                vec![
+                    TypeSignature::Coercible(four),
+                    TypeSignature::Coercible(five),
+                ],
+                Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl Default for InterruptionCountAgg {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The metric with its constant parameters.
+#[derive(Debug, Clone)]
+pub(crate) struct InterruptionCount {
+    /// Speaker code of `by_speaker`.
+    pub(crate) by: i64,
+    /// Minimum time since the other utterance began, in ms.
+    pub(crate) delay_ms: i64,
+}
+
+/// The accumulator of one call.
+#[allow(dead_code)] // the name the style guide gives the accumulator; used through the generic
+pub type InterruptionCountAccumulator = RowsAccumulator<InterruptionCount>;
+
+impl InterruptionCount {
+    fn from_args(args: &AccumulatorArgs) -> Result<Self> {
+        let by = match physical_literal(NAME, "by_speaker", args, 3)? {
+            Some(v) => by_speaker_value(NAME, v)?,
+            None => return plan_err!("{NAME}: by_speaker is required"),
+        };
+        let delay_ms = match physical_literal(NAME, "delay_ms", args, 4)? {
+            Some(v) => ms_value(NAME, "delay_ms", v)?,
+            None => DEFAULT_DELAY_MS,
+        };
+        Ok(Self { by, delay_ms })
+    }
+}
+
+/// Checks the constant arguments of a logical call (plan time).
+fn validate(args: &[Expr]) -> Result<()> {
+    match logical_literal(NAME, "by_speaker", args, 3)? {
+        Some(v) => {
+            by_speaker_value(NAME, v)?;
+        }
+        None => return plan_err!("{NAME}: by_speaker is required"),
+    }
+    if let Some(v) = logical_literal(NAME, "delay_ms", args, 4)? {
+        ms_value(NAME, "delay_ms", v)?;
+    }
+    Ok(())
+}
+
+impl CallMetric for InterruptionCount {
+    const FLOAT: bool = false;
+
+    fn read(&self, args: &[ArrayRef], mut push: impl FnMut(usize, Row)) -> Result<()> {
+        let speakers = speaker_arg(args, 0, NAME)?;
+        let (Some(start), Some(end)) = (int_arg(args, 1, NAME)?, int_arg(args, 2, NAME)?) else {
+            return Ok(());
+        };
+        for (i, sp) in speakers.iter().enumerate() {
+            if let Some(sp) = sp
+                && start.is_valid(i)
+                && end.is_valid(i)
+            {
+                push(i, [start.value(i), end.value(i), *sp]);
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, rows: &mut [Row]) -> Out {
+        Out::Int(Some(count_interruptions(rows, self.by, self.delay_ms)))
+    }
+}
+
+/// The count; `rows` are (start, end, speaker) and get sorted.
+pub(crate) fn count_interruptions(rows: &mut [Row], by: i64, delay_ms: i64) -> i64 {
+    let other = if by == AGENT { CUSTOMER } else { AGENT };
+    rows.sort_unstable();
+    let lead = delay_ms.max(1);
+    // Rows are in start order, so the other speaker's rows that began early enough form a
+    // growing prefix: keep the latest end among them.
+    let mut others = rows.iter().filter(|r| r[2] == other).peekable();
+    let mut max_end = i64::MIN;
+    let mut count = 0;
+    for u in rows.iter().filter(|r| r[2] == by) {
+        let threshold = u[0].saturating_sub(lead);
+        while let Some(v) = others.next_if(|v| v[0] <= threshold) {
+            max_end = max_end.max(v[1]);
+        }
+        if max_end > u[0] {
+            count += 1;
+        }
+    }
+    count
+}
+
+impl AggregateUDFImpl for InterruptionCountAgg {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(RowsAccumulator::new(
+            InterruptionCount::from_args(&args)?,
+        )))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![rows_state_field(args.name)])
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(RowsGroupsAccumulator::new(
+            InterruptionCount::from_args(&args)?,
+        )))
+    }
+
+    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
+        AggregateOrderSensitivity::Insensitive
+    }
+
+    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
+        Some(Box::new(|f, _| {
+            validate(&f.params.args)?;
+            Ok(Expr::AggregateFunction(f))
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(&DOCUMENTATION)
+    }
+}
+
+static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        DOC_SECTION_CONVERSATION,
+        "Number of utterances by by_speaker that start while the other speaker is still talking, \
+         at least delay_ms (default 1000) after that utterance of the other speaker began.",
+        "interruption_count(speaker, start_ms, end_ms, by_speaker [, delay_ms])",
+    )
+    .with_argument("speaker", "'agent' or 'customer' (other labels are ignored).")
+    .with_argument("start_ms", "Utterance start in milliseconds.")
+    .with_argument("end_ms", "Utterance end in milliseconds.")
+    .with_argument("by_speaker", "Literal 'agent' or 'customer': whose interruptions to count.")
+    .with_argument("delay_ms", "Literal: overlap earlier in the other's turn is back-channel (default 1000).")
+    .with_sql_example(
+        "SELECT call_id, interruption_count(speaker, start_ms, end_ms, 'agent') FROM utterances GROUP BY call_id",
+    )
+    .build()
+});
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{Int64Array, StringArray};
+
+    use super::*;
+    use crate::conversation::test_support::check_all_ways;
+    use crate::test_util::{ctx_with, run_sql};
+
+    fn args(rows: &[(&str, i64, i64)]) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.1))),
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.2))),
+        ]
+    }
+
+    #[test]
+    fn counts_interruptions_not_backchannel() {
+        let rows = [
+            ("customer", 0, 5000),
+            ("agent", 500, 800),   // back-channel: 0.5 s into the customer's turn
+            ("agent", 3000, 6000), // interruption: 3 s in, customer still talking
+            ("customer", 7000, 9000),
+            ("agent", 9000, 10000), // starts exactly when the customer stops: not one
+            ("customer", 9500, 12000), // customer cuts in 0.5 s into the agent's turn
+            ("agent", 20000, 21000),
+        ];
+        let agent = InterruptionCount {
+            by: AGENT,
+            delay_ms: 1000,
+        };
+        assert_eq!(check_all_ways(agent, &args(&rows)), Out::Int(Some(1)));
+        // With no back-channel allowance the customer's cut-in counts; with 1 s it does not.
+        let customer = InterruptionCount {
+            by: CUSTOMER,
+            delay_ms: 0,
+        };
+        assert_eq!(check_all_ways(customer, &args(&rows)), Out::Int(Some(1)));
+        let customer = InterruptionCount {
+            by: CUSTOMER,
+            delay_ms: 1000,
+        };
+        assert_eq!(check_all_ways(customer, &args(&rows)), Out::Int(Some(0)));
+        let none: [(&str, i64, i64); 0] = [];
+        let agent = InterruptionCount {
+            by: AGENT,
+            delay_ms: 1000,
+        };
+        assert_eq!(check_all_ways(agent, &args(&none)), Out::Int(Some(0)));
+    }
+
+    #[test]
+    fn nulls_and_bad_times_are_skipped() {
+        let a: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(vec![
+                Some("customer"),
+                None,
+                Some("agent"),
+                Some("AGENT "),
+            ])),
+            Arc::new(Int64Array::from(vec![
+                Some(0),
+                Some(2000),
+                None,
+                Some(2000),
+            ])),
+            Arc::new(Int64Array::from(vec![
+                Some(10000),
+                Some(3000),
+                Some(3000),
+                Some(1000),
+            ])),
+        ];
+        let m = InterruptionCount {
+            by: AGENT,
+            delay_ms: 1000,
+        };
+        assert_eq!(check_all_ways(m, &a), Out::Int(Some(1)));
+    }
+
+    #[tokio::test]
+    async fn sql_and_plan_time_errors() {
+        let batch = datafusion::arrow::array::RecordBatch::try_from_iter(vec![
+            (
+                "call_id",
+                Arc::new(StringArray::from(vec!["a", "a", "b"])) as ArrayRef,
+            ),
+            (
+                "speaker",
+                Arc::new(StringArray::from(vec!["agent", "customer", "agent"])) as ArrayRef,
+            ),
+            (
+                "s",
+                Arc::new(Int64Array::from(vec![2000, 0, 0])) as ArrayRef,
+            ),
+            (
+                "e",
+                Arc::new(Int64Array::from(vec![3000, 5000, 100])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let ctx = ctx_with(vec![batch.slice(0, 1), batch.slice(1, 2)]).await;
+        let out = run_sql(
+            &ctx,
+            "select call_id, interruption_count(speaker, s, e, 'agent') n from t group by call_id order by call_id",
+        )
+        .await
+        .unwrap();
+        let n = datafusion::arrow::compute::concat_batches(&out[0].schema(), &out).unwrap();
+        let n = n.column(1).as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(n.values(), &[1, 0]);
+        for (sql, msg) in [
+            (
+                "select interruption_count(speaker, s, e, 'boss') from t",
+                "by_speaker must be",
+            ),
+            (
+                "select interruption_count(speaker, s, e, speaker) from t",
+                "must be a literal",
+            ),
+            (
+                "select interruption_count(speaker, s, e, 'agent', -5) from t",
+                "non-negative",
+            ),
+            (
+                "select interruption_count(speaker, s, e) from t",
+                "interruption_count",
+            ),
+        ] {
+            let err = run_sql(&ctx, sql).await.unwrap_err();
+            assert!(err.contains(msg), "{sql}: {err}");
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! `silence_ms(start_ms, end_ms [, min_gap_ms = 3000]) -> BIGINT`: total mutual silence of a
+//! call: the sum of the gaps between the union of its utterance intervals that last at least
+//! `min_gap_ms` (shorter pauses are normal turn-taking).
+//!
+//! Leading silence before the first utterance and trailing silence after the last are not
+//! counted (the recording bounds are not known here). Rows with NULL start or end are skipped; an
+//! end before its start is read as a zero-length utterance. NULL for no utterances. `min_gap_ms`
+//! must be a non-negative integer literal (plan-time check). Order- and partition-independent.
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{Array, ArrayRef};
+use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::Result;
+use datafusion::common::types::{NativeType, logical_int64};
+use datafusion::logical_expr::function::{
+    AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
+};
+use datafusion::logical_expr::utils::AggregateOrderSensitivity;
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, Documentation, Expr, GroupsAccumulator,
+    Signature, TypeSignature, TypeSignatureClass, Volatility,
+};
+
+use crate::conversation::{
+    CallMetric, DOC_SECTION_CONVERSATION, Out, Row, RowsAccumulator, RowsGroupsAccumulator,
+    for_each_gap, int_arg, logical_literal, ms_value, physical_literal, rows_state_field,
+};
+
+const NAME: &str = "silence_ms";
+/// Default `min_gap_ms`: QA counts silences of 3 s or more.
+pub(crate) const DEFAULT_MIN_GAP_MS: i64 = 3000;
+
+/// Shared instance of `silence_ms`, registered by [`crate::register_all`].
+pub fn silence_ms() -> Arc<AggregateUDF> {
+    static UDAF: LazyLock<Arc<AggregateUDF>> =
+        LazyLock::new(|| Arc::new(AggregateUDF::from(SilenceMsAgg::new())));
+    Arc::clone(&UDAF)
+}
+
+/// Implementation of `silence_ms`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct SilenceMsAgg {
+    signature: Signature,
+}
+
+impl SilenceMsAgg {
+    /// Creates the function: (bigint, bigint [, bigint]).
+    pub fn new() -> Self {
+        let int = Coercion::new_implicit(
+            TypeSignatureClass::Native(logical_int64()),
+            vec![TypeSignatureClass::Integer],
+            NativeType::Int64,
+        );
+        Self {
+            signature: Signature::one_of(
+                vec![
+                    TypeSignature::Coercible(vec![int.clone(), int.clone()]),
+                    TypeSignature::Coercible(vec![int.clone(), int.clone(), int]),
+                ],
+                Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl Default for SilenceMsAgg {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The metric with its constant parameter.
+#[derive(Debug, Clone)]
+pub(crate) struct SilenceMs {
+    /// Shortest gap that counts, in ms.
+    pub(crate) min_gap_ms: i64,
+}
+
+/// The accumulator of one call.
+#[allow(dead_code)] // the name the style guide gives the accumulator; used through the generic
+pub type SilenceMsAccumulator = RowsAccumulator<SilenceMs>;
+
+impl SilenceMs {
+    fn from_args(args: &AccumulatorArgs) -> Result<Self> {
+        let min_gap_ms = match physical_literal(NAME, "min_gap_ms", args, 2)? {
+            Some(v) => ms_value(NAME, "min_gap_ms", v)?,
+            None => DEFAULT_MIN_GAP_MS,
+        };
+        Ok(Self { min_gap_ms })
+    }
+}
+
+fn validate(args: &[Expr]) -> Result<()> {
+    if let Some(v) = logical_literal(NAME, "min_gap_ms", args, 2)? {
+        ms_value(NAME, "min_gap_ms", v)?;
+    }
+    Ok(())
+}
+
+/// Reads (start, end) rows, shared with `max_silence_ms`.
+pub(crate) fn read_spans(
+    name: &str,
+    args: &[ArrayRef],
+    mut push: impl FnMut(usize, Row),
+) -> Result<()> {
+    let (Some(start), Some(end)) = (int_arg(args, 0, name)?, int_arg(args, 1, name)?) else {
+        return Ok(());
+    };
+    for i in 0..start.len().min(end.len()) {
+        if start.is_valid(i) && end.is_valid(i) {
+            push(i, [start.value(i), end.value(i), 0]);
+        }
+    }
+    Ok(())
+}
+
+impl CallMetric for SilenceMs {
+    const FLOAT: bool = false;
+
+    fn read(&self, args: &[ArrayRef], push: impl FnMut(usize, Row)) -> Result<()> {
+        read_spans(NAME, args, push)
+    }
+
+    fn evaluate(&self, rows: &mut [Row]) -> Out {
+        if rows.is_empty() {
+            return Out::Int(None);
+        }
+        let mut total = 0i64;
+        let min_gap = self.min_gap_ms;
+        for_each_gap(rows, |g| {
+            if g >= min_gap {
+                total = total.saturating_add(g);
+            }
+        });
+        Out::Int(Some(total))
+    }
+}
+
+impl AggregateUDFImpl for SilenceMsAgg {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(RowsAccumulator::new(SilenceMs::from_args(&args)?)))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![rows_state_field(args.name)])
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(RowsGroupsAccumulator::new(SilenceMs::from_args(
+            &args,
+        )?)))
+    }
+
+    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
+        AggregateOrderSensitivity::Insensitive
+    }
+
+    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
+        Some(Box::new(|f, _| {
+            validate(&f.params.args)?;
+            Ok(Expr::AggregateFunction(f))
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(&DOCUMENTATION)
+    }
+}
+
+static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        DOC_SECTION_CONVERSATION,
+        "Total mutual silence of a call in ms: the sum of the gaps between the union of the \
+         utterance intervals that last at least min_gap_ms (default 3000). NULL for no utterances.",
+        "silence_ms(start_ms, end_ms [, min_gap_ms])",
+    )
+    .with_argument("start_ms", "Utterance start in milliseconds.")
+    .with_argument("end_ms", "Utterance end in milliseconds.")
+    .with_argument(
+        "min_gap_ms",
+        "Literal: shortest gap that counts (default 3000).",
+    )
+    .with_sql_example(
+        "SELECT call_id, silence_ms(start_ms, end_ms) FROM utterances GROUP BY call_id",
+    )
+    .build()
+});
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::Int64Array;
+
+    use super::*;
+    use crate::conversation::test_support::check_all_ways;
+
+    fn spans(rows: &[(i64, i64)]) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.1))),
+        ]
+    }
+
+    #[test]
+    fn sums_long_gaps_of_the_union() {
+        // Union: [0,5000) [4000,6000) -> [0,6000); gap 6000..10000 = 4000; [10000,11000);
+        // gap 11000..12000 = 1000 (too short); [12000,13000); an inverted row at 20000 (zero
+        // length) makes a gap of 7000.
+        let rows = [
+            (0, 5000),
+            (4000, 6000),
+            (10000, 11000),
+            (12000, 13000),
+            (20000, 19000),
+        ];
+        let m = SilenceMs { min_gap_ms: 3000 };
+        assert_eq!(check_all_ways(m, &spans(&rows)), Out::Int(Some(11000)));
+        let m = SilenceMs { min_gap_ms: 0 };
+        assert_eq!(check_all_ways(m, &spans(&rows)), Out::Int(Some(12000)));
+        let m = SilenceMs { min_gap_ms: 3000 };
+        assert_eq!(check_all_ways(m, &spans(&[])), Out::Int(None));
+        let m = SilenceMs { min_gap_ms: 3000 };
+        assert_eq!(check_all_ways(m, &spans(&[(5, 10)])), Out::Int(Some(0)));
+    }
+
+    #[test]
+    fn null_rows_are_skipped() {
+        let a: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![Some(0), None, Some(10000)])),
+            Arc::new(Int64Array::from(vec![Some(1000), Some(5000), None])),
+        ];
+        let m = SilenceMs { min_gap_ms: 0 };
+        assert_eq!(check_all_ways(m, &a), Out::Int(Some(0)));
+    }
+}
