@@ -1,9 +1,12 @@
 //! Writing table files: sorted, compressed Parquet with statistics and bloom filters, made
 //! visible only when complete.
 //!
-//! A file is written under a hidden temporary name (DataFusion's listing skips names starting
-//! with `.`), fsynced, then renamed into place, and the folder is fsynced: a reader sees the
-//! whole file or nothing, even if the writer is killed midway.
+//! A file is written under a temporary name, fsynced, then renamed into place, and the folder
+//! is fsynced: a reader sees the whole file or nothing, even if the writer is killed midway.
+//! The temporary name `.<name>.tmp` is invisible to DataFusion 55 because its listing keeps
+//! only names ending in the table's extension (`.parquet`), and to Spark, Hive and pyarrow
+//! because they skip names starting with `.` or `_`. A writer dropped before
+//! [`TableFileWriter::finish`] removes its temporary file.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -66,7 +69,8 @@ pub fn table_folder(root: &Path, table: &TableDef, date: Option<NaiveDate>) -> P
 
 /// One table file being written; invisible until [`TableFileWriter::finish`].
 pub struct TableFileWriter {
-    writer: ArrowWriter<File>,
+    /// `None` once finished; a writer dropped while it is `Some` was abandoned.
+    writer: Option<ArrowWriter<File>>,
     temp: PathBuf,
     path: PathBuf,
     rows: u64,
@@ -104,7 +108,7 @@ impl TableFileWriter {
             source,
         })?;
         Ok(TableFileWriter {
-            writer,
+            writer: Some(writer),
             temp,
             path,
             rows: 0,
@@ -113,8 +117,11 @@ impl TableFileWriter {
 
     /// Appends rows (already in the table's sort order).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(());
+        };
         self.rows += batch.num_rows() as u64;
-        self.writer.write(batch).map_err(|source| Error::Parquet {
+        writer.write(batch).map_err(|source| Error::Parquet {
             path: self.temp.clone(),
             source,
         })
@@ -126,8 +133,11 @@ impl TableFileWriter {
     }
 
     /// Completes the file, syncs it and renames it into place; returns the final path.
-    pub fn finish(self) -> Result<PathBuf> {
-        let file = self.writer.into_inner().map_err(|source| Error::Parquet {
+    pub fn finish(mut self) -> Result<PathBuf> {
+        let Some(writer) = self.writer.take() else {
+            return Ok(self.path.clone());
+        };
+        let file = writer.into_inner().map_err(|source| Error::Parquet {
             path: self.temp.clone(),
             source,
         })?;
@@ -140,6 +150,124 @@ impl TableFileWriter {
                 .and_then(|dir| dir.sync_all())
                 .map_err(|e| Error::io(folder, e))?;
         }
-        Ok(self.path)
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for TableFileWriter {
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            // Abandoned (an error stopped the run): the partial file must not linger. Nothing
+            // to report if it is already gone.
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Int32Array, StringArray};
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+
+    use super::*;
+    use crate::schema::{AGENTS, SURVEYS};
+
+    fn names(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn survey_batch() -> RecordBatch {
+        use datafusion::arrow::array::TimestampMicrosecondArray;
+        RecordBatch::try_new(
+            Arc::clone(&SURVEYS.schema),
+            vec![
+                Arc::new(StringArray::from(vec![
+                    "C20261005-000001",
+                    "C20261005-000002",
+                ])),
+                Arc::new(TimestampMicrosecondArray::from(vec![1, 2]).with_timezone("UTC")),
+                Arc::new(Int32Array::from(vec![5, 2])),
+                Arc::new(Int32Array::from(vec![10, 3])),
+                Arc::new(StringArray::from(vec![Some("good"), None])),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_file_appears_only_when_finished() {
+        let root = tempfile::tempdir().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 10, 5);
+        let mut writer =
+            TableFileWriter::create(root.path(), &SURVEYS, date, "part-0.parquet").unwrap();
+        writer.write(&survey_batch()).unwrap();
+        let folder = root.path().join("surveys/date=2026-10-05");
+        assert_eq!(names(&folder), [".part-0.parquet.tmp"]);
+        assert_eq!(writer.rows(), 2);
+        let path = writer.finish().unwrap();
+        assert_eq!(path, folder.join("part-0.parquet"));
+        assert_eq!(names(&folder), ["part-0.parquet"]);
+    }
+
+    #[test]
+    fn an_abandoned_file_leaves_nothing_behind() {
+        let root = tempfile::tempdir().unwrap();
+        let mut writer =
+            TableFileWriter::create(root.path(), &AGENTS, None, "agents.parquet").unwrap();
+        // A batch of the wrong table is refused and names the file.
+        let err = writer.write(&survey_batch()).unwrap_err().to_string();
+        assert!(err.contains(".agents.parquet.tmp"), "{err}");
+        drop(writer);
+        assert!(names(&root.path().join("agents")).is_empty());
+    }
+
+    #[test]
+    fn metadata_declares_sort_order_statistics_and_bloom_filters() {
+        let root = tempfile::tempdir().unwrap();
+        let mut writer = TableFileWriter::create(
+            root.path(),
+            &SURVEYS,
+            NaiveDate::from_ymd_opt(2026, 10, 5),
+            "part-0.parquet",
+        )
+        .unwrap();
+        writer.write(&survey_batch()).unwrap();
+        let path = writer.finish().unwrap();
+        let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+        let metadata = reader.metadata();
+        assert_eq!(
+            metadata.file_metadata().created_by(),
+            Some(format!("callqa {}", env!("CARGO_PKG_VERSION")).as_str())
+        );
+        let group = metadata.row_group(0);
+        assert_eq!(
+            group.sorting_columns().map(Vec::as_slice),
+            Some(
+                [SortingColumn {
+                    column_idx: 0,
+                    descending: false,
+                    nulls_first: false
+                }]
+                .as_slice()
+            )
+        );
+        let call_id = group.column(0);
+        assert!(
+            call_id.bloom_filter_offset().is_some(),
+            "call_id bloom filter"
+        );
+        assert!(call_id.statistics().is_some());
+        assert!(call_id.compression().to_string().starts_with("ZSTD"));
+        assert!(
+            group.column(2).bloom_filter_offset().is_none(),
+            "csat has none"
+        );
     }
 }

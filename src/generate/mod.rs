@@ -176,6 +176,8 @@ struct Customer {
     region: &'static str,
     zh: bool,
     phone: String,
+    /// Voice baseline: lower and higher voices, 100–260 Hz.
+    pitch_hz: f64,
 }
 
 /// One utterance as planned, before it is written.
@@ -272,11 +274,12 @@ fn validate(opts: &GenerateOptions) -> Result<()> {
     Ok(())
 }
 
-/// Mixing two runs in one data root would double-count calls: refuse instead.
+/// Mixing two runs in one data root would double-count calls: refuse a table folder that
+/// already holds files (empty folders are harmless and reused).
 fn refuse_existing_tables(out: &Path) -> Result<()> {
     for table in all_tables() {
         let folder = out.join(table.name);
-        if folder.exists() {
+        if holds_files(&folder)? {
             return Err(Error::InvalidArgument {
                 what: "--out".to_owned(),
                 reason: format!(
@@ -288,6 +291,24 @@ fn refuse_existing_tables(out: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `folder` or any folder below it holds a file; a missing folder holds none.
+fn holds_files(folder: &Path) -> Result<bool> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(folder, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(folder, e))?;
+        let path = entry.path();
+        let is_dir = entry.file_type().map_err(|e| Error::io(&path, e))?.is_dir();
+        if !is_dir || holds_files(&path)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn progress_bar(opts: &GenerateOptions) -> ProgressBar {
@@ -372,12 +393,18 @@ fn make_customers(opts: &GenerateOptions, rng: &mut ChaCha8Rng) -> Vec<Customer>
                 rng.random_range(0..10_000),
                 rng.random_range(0..10_000)
             );
+            let pitch_hz = if rng.random_bool(0.5) {
+                rng.random_range(100.0..160.0)
+            } else {
+                rng.random_range(170.0..260.0)
+            };
             Customer {
                 id: format!("U{n:07}"),
                 tier,
                 region,
                 zh,
                 phone,
+                pitch_hz,
             }
         })
         .collect()
@@ -497,8 +524,10 @@ fn generate_day(
     let policy_changed = day >= opts.days as usize / 2;
     let mut calls_today = vec![0u32; agents.len()];
 
+    // Zero-padded to one width per day, so call ids sort like start times.
+    let width = count.to_string().len().max(6);
     for (seq, &start_offset_us) in starts.iter().enumerate() {
-        let call_id = format!("C{}-{:06}", date.format("%Y%m%d"), seq + 1);
+        let call_id = format!("C{}-{:0width$}", date.format("%Y%m%d"), seq + 1);
         let started_us = midnight_us + start_offset_us;
         let hour = u32::try_from(start_offset_us / 3_600_000_000).unwrap_or(0);
         let ctx = CallContext {
@@ -721,6 +750,13 @@ fn gen_call(
         } else {
             220.0
         },
+        tired: if fatigued {
+            1.0
+        } else if evening {
+            0.5
+        } else {
+            0.0
+        },
         zh: customer.zh,
     };
     let plan = CallPlan {
@@ -751,9 +787,10 @@ fn gen_call(
     rows.acw_ms.append_value(acw_ms);
     rows.transfers.append_value(transfers);
     rows.outcome.append_value(outcome);
-    let hangup = match rng.random_range(0..100) {
-        0..35 => "agent",
-        35..95 => "customer",
+    // Angry customers hang up on the agent; otherwise agents usually close the call.
+    let hangup = match (angry, rng.random_range(0..100)) {
+        (true, 0..15) | (false, 0..35) => "agent",
+        (true, 15..92) | (false, 35..95) => "customer",
         _ => "system",
     };
     rows.hangup_by.append_value(hangup);
@@ -822,6 +859,9 @@ struct Style {
     p_curt: f64,
     /// Agent speech rate in characters per minute (Chinese); English scales it to words.
     agent_rate: f64,
+    /// 0 (fresh) to 1 (past the 80th call): a tired voice is flatter, lower and quieter, the
+    /// fatigue pattern `voice_stress` tells apart from stress.
+    tired: f64,
     zh: bool,
 }
 
@@ -838,16 +878,31 @@ struct CallPlan<'a> {
     interrupt_p: f64,
 }
 
-/// Speech units of a text: CJK characters for Chinese, words for English.
-fn units(text: &str, zh: bool) -> f64 {
-    if zh {
-        text.chars()
-            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
-            .count()
-            .max(1) as f64
-    } else {
-        text.split_whitespace().count().max(1) as f64
+/// Speech units of a text as the `speech_rate` SQL function counts them: one per CJK
+/// character and one per run of letters or digits (an English word, a number), punctuation
+/// nothing. Durations follow from it, so measured rates equal the planted ones.
+fn units(text: &str) -> f64 {
+    let mut count = 0usize;
+    let mut in_word = false;
+    for c in text.chars() {
+        if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            count += 1;
+            in_word = false;
+        } else if c.is_alphanumeric() || (in_word && c == '\'') {
+            if !in_word {
+                count += 1;
+            }
+            in_word = true;
+        } else {
+            in_word = false;
+        }
     }
+    count.max(1) as f64
+}
+
+/// How long saying `text` takes at `per_minute` units (characters or words) per minute.
+fn speaking_ms(text: &str, per_minute: f64) -> i64 {
+    (units(text) / per_minute * 60_000.0).round().max(1.0) as i64
 }
 
 /// Lays out the conversation on a timeline; returns the utterances and the hold time.
@@ -875,8 +930,12 @@ fn script_call(plan: &CallPlan<'_>, style: &Style, rng: &mut ChaCha8Rng) -> (Vec
     let pick =
         |pool: &[&'static str], rng: &mut ChaCha8Rng| fill(pool.choose(rng).copied().unwrap_or(""));
 
-    let skip_greeting =
-        (plan.agent.skips_greeting && rng.random_bool(0.34)) || rng.random_bool(0.03);
+    // Planted sizes are the total rates: 34% for the skippers, 3% background for everyone else.
+    let skip_greeting = rng.random_bool(if plan.agent.skips_greeting {
+        0.34
+    } else {
+        0.03
+    });
     if skip_greeting {
         let text = pick(phrases.greeting_skipped, rng);
         talk.agent(text, rng);
@@ -896,15 +955,18 @@ fn script_call(plan: &CallPlan<'_>, style: &Style, rng: &mut ChaCha8Rng) -> (Vec
         let text = talk.line(phrases.apology, &fill, rng);
         talk.agent(text, rng);
     }
-    let skip_restate =
-        (plan.agent.skips_greeting && rng.random_bool(0.34)) || rng.random_bool(0.08);
+    let skip_restate = rng.random_bool(if plan.agent.skips_greeting {
+        0.34
+    } else {
+        0.08
+    });
     if !skip_restate {
         let text = talk.line(phrases.restate, &fill, rng);
         talk.agent(text, rng);
         let text = pick(phrases.confirm, rng);
         talk.customer(text, 0.0, rng);
     }
-    let skip_verify = (plan.agent.is_new && rng.random_bool(0.4)) || rng.random_bool(0.05);
+    let skip_verify = rng.random_bool(if plan.agent.is_new { 0.40 } else { 0.05 });
     if !skip_verify {
         let text = talk.line(phrases.verify, &fill, rng);
         talk.agent(text, rng);
@@ -934,11 +996,11 @@ fn script_call(plan: &CallPlan<'_>, style: &Style, rng: &mut ChaCha8Rng) -> (Vec
         let text = pick(phrases.small_talk_customer, rng);
         talk.customer(text, if plan.angry { 0.4 } else { 0.0 }, rng);
     }
-    if rng.random_bool(if plan.complex { 0.7 } else { 0.35 }) {
+    if rng.random_bool(if plan.complex { 0.6 } else { 0.35 }) {
         let text = talk.line(phrases.hold_notice, &fill, rng);
         talk.agent(text, rng);
         let hold = if plan.complex {
-            rng.random_range(30_000..90_000)
+            rng.random_range(20_000..60_000)
         } else {
             rng.random_range(15_000..60_000)
         };
@@ -957,7 +1019,7 @@ fn script_call(plan: &CallPlan<'_>, style: &Style, rng: &mut ChaCha8Rng) -> (Vec
             "Please hold, I'll transfer you to the right team."
         };
         talk.agent(text.to_owned(), rng);
-        let hold = rng.random_range(20_000..40_000);
+        let hold = rng.random_range(15_000..25_000);
         talk.clock += hold;
         talk.hold_ms += hold;
     }
@@ -1017,7 +1079,7 @@ impl Talk<'_> {
         } else {
             rate * 150.0 / 220.0
         };
-        let duration = (units(&text, self.style.zh) / per_minute * 60_000.0) as i64 + 400;
+        let duration = speaking_ms(&text, per_minute);
         let mut start = self.clock + rng.random_range(300..1200);
         // Interruption: the agent starts while the customer is still talking, well after
         // the customer began (so it is not back-channel).
@@ -1039,7 +1101,7 @@ impl Talk<'_> {
         } else {
             rate * 140.0 / 200.0
         };
-        let duration = (units(&text, self.style.zh) / per_minute * 60_000.0) as i64 + 400;
+        let duration = speaking_ms(&text, per_minute);
         let start = self.clock + rng.random_range(300..1500);
         self.push(false, start, duration, text, anger);
     }
@@ -1092,8 +1154,6 @@ fn write_features(
     rng: &mut ChaCha8Rng,
 ) -> Result<()> {
     let seconds = utterances.last().map_or(0, |u| (u.end + 999) / 1000);
-    let customer_pitch = 110.0
-        + (plan.customer.id.len() as f64 * 7.0 + plan.customer.phone.len() as f64 * 3.0) % 130.0;
     for second in 0..seconds {
         let mid = second * 1000 + 500;
         let speaking = |agent: bool| {
@@ -1116,10 +1176,13 @@ fn write_features(
                     let base = if is_agent {
                         plan.agent.pitch_hz
                     } else {
-                        customer_pitch
+                        plan.customer.pitch_hz
                     };
-                    let pitch = base * (1.0 + 0.15 * u.anger) * (1.0 + normal(rng, 0.0, 0.05));
-                    let energy = -24.0 + 6.0 * u.anger + normal(rng, 0.0, 2.0);
+                    let tired = if is_agent { style.tired } else { 0.0 };
+                    let pitch = base
+                        * (1.0 + 0.15 * u.anger - 0.04 * tired)
+                        * (1.0 + normal(rng, 0.0, 0.05 * (1.0 - 0.5 * tired)));
+                    let energy = -24.0 + 6.0 * u.anger - 3.0 * tired + normal(rng, 0.0, 2.0);
                     let per_minute = if is_agent {
                         style.agent_rate
                     } else {
@@ -1169,6 +1232,8 @@ fn write_features(
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+
+    use datafusion::arrow::record_batch::RecordBatch;
 
     use super::*;
 
@@ -1240,6 +1305,238 @@ mod tests {
         assert!(files(c.path()) != files_a, "another seed gives other data");
     }
 
+    /// Every batch of a table, file by file in path order, with the file's path.
+    fn read_table(root: &Path, table: &str) -> Vec<(PathBuf, RecordBatch)> {
+        use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        files(&root.join(table))
+            .into_keys()
+            .map(|rel| root.join(table).join(rel))
+            .map(|path| {
+                let file = std::fs::File::open(&path).unwrap();
+                let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .unwrap()
+                    .build()
+                    .unwrap();
+                let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+                let batch =
+                    datafusion::arrow::compute::concat_batches(&batches[0].schema(), &batches)
+                        .unwrap();
+                (path, batch)
+            })
+            .collect()
+    }
+
+    fn strings(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
+        use datafusion::arrow::array::AsArray;
+        batch
+            .column_by_name(column)
+            .unwrap()
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect()
+    }
+
+    fn ints(batch: &RecordBatch, column: &str) -> Vec<i64> {
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::{Int32Type, Int64Type, TimestampMicrosecondType};
+        let array = batch.column_by_name(column).unwrap();
+        match array.data_type() {
+            datafusion::arrow::datatypes::DataType::Int32 => array
+                .as_primitive::<Int32Type>()
+                .values()
+                .iter()
+                .map(|&v| i64::from(v))
+                .collect(),
+            datafusion::arrow::datatypes::DataType::Int64 => {
+                array.as_primitive::<Int64Type>().values().to_vec()
+            }
+            _ => array
+                .as_primitive::<TimestampMicrosecondType>()
+                .values()
+                .to_vec(),
+        }
+    }
+
+    fn bools(batch: &RecordBatch, column: &str) -> Vec<bool> {
+        use datafusion::arrow::array::AsArray;
+        batch
+            .column_by_name(column)
+            .unwrap()
+            .as_boolean()
+            .iter()
+            .map(Option::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn files_are_sorted_and_consistent_with_each_other() {
+        use datafusion::arrow::array::Array;
+
+        let dir = tempfile::tempdir().unwrap();
+        let opts = GenerateOptions {
+            calls: 1200,
+            days: 3,
+            agents: 12,
+            seed: 3,
+            out: dir.path().to_path_buf(),
+            ..GenerateOptions::default()
+        };
+        generate(&opts).unwrap();
+
+        // calls: sorted by (started_at, call_id) in each file; the folder is the start date.
+        // recording = talk + hold, answered calls only; key: call_id.
+        let mut recording: BTreeMap<String, i64> = BTreeMap::new();
+        let mut all_calls = 0;
+        let mut zh = 0;
+        for (path, batch) in read_table(dir.path(), "calls") {
+            let ids = strings(&batch, "call_id");
+            let started = ints(&batch, "started_at");
+            let ended = ints(&batch, "ended_at");
+            let agent = strings(&batch, "agent_id");
+            let outcome = strings(&batch, "outcome");
+            let uri = strings(&batch, "recording_uri");
+            let language = strings(&batch, "language");
+            let [ivr, wait, talk, hold] =
+                ["ivr_ms", "queue_wait_ms", "talk_ms", "hold_ms"].map(|c| ints(&batch, c));
+            for i in 0..batch.num_rows() {
+                all_calls += 1;
+                if language[i].as_deref() == Some("zh") {
+                    zh += 1;
+                }
+                if i > 0 {
+                    assert!((started[i - 1], &ids[i - 1]) < (started[i], &ids[i]));
+                    assert!(ids[i - 1] < ids[i], "call ids sort like start times");
+                }
+                let day = chrono::DateTime::from_timestamp_micros(started[i])
+                    .unwrap()
+                    .format("date=%Y-%m-%d")
+                    .to_string();
+                assert!(path.to_string_lossy().contains(&day), "{path:?} {day}");
+                let answered = agent[i].is_some();
+                assert_eq!(
+                    answered,
+                    !matches!(outcome[i].as_deref(), Some("abandoned" | "no_answer"))
+                );
+                assert_eq!(answered, uri[i].is_some());
+                let span = talk[i] + hold[i];
+                // An unanswered outbound call rings for 30 s before it ends.
+                let ringing = if outcome[i].as_deref() == Some("no_answer") {
+                    30_000
+                } else {
+                    0
+                };
+                assert_eq!(
+                    ended[i] - started[i],
+                    (ivr[i] + wait[i] + span + ringing) * 1000
+                );
+                if answered {
+                    recording.insert(ids[i].clone().unwrap(), span);
+                } else {
+                    assert_eq!(span, 0);
+                }
+            }
+        }
+        assert_eq!(all_calls, 1200);
+        let zh_share = f64::from(zh) / f64::from(all_calls);
+        assert!((0.62..0.78).contains(&zh_share), "zh share {zh_share}");
+
+        // utterances: sorted by (call_id, start_ms); turns 0.. in order; inside the recording,
+        // the last one ending it; only answered calls, all of them.
+        let mut spoken: BTreeMap<String, Vec<(bool, i64, i64)>> = BTreeMap::new();
+        for (_, batch) in read_table(dir.path(), "utterances") {
+            let ids = strings(&batch, "call_id");
+            let start = ints(&batch, "start_ms");
+            let end = ints(&batch, "end_ms");
+            let turn = ints(&batch, "turn");
+            let speaker = strings(&batch, "speaker");
+            for i in 0..batch.num_rows() {
+                let id = ids[i].clone().unwrap();
+                if i > 0 {
+                    assert!((&ids[i - 1], start[i - 1]) < (&ids[i], start[i]));
+                }
+                let list = spoken.entry(id).or_default();
+                assert_eq!(turn[i], list.len() as i64, "turns count from 0 in order");
+                assert!(0 <= start[i] && start[i] < end[i]);
+                list.push((speaker[i].as_deref() == Some("agent"), start[i], end[i]));
+            }
+        }
+        assert_eq!(
+            spoken.keys().collect::<Vec<_>>(),
+            recording.keys().collect::<Vec<_>>()
+        );
+        for (id, list) in &spoken {
+            let last_end = list.iter().map(|u| u.2).max().unwrap();
+            assert_eq!(
+                last_end, recording[id],
+                "{id}: transcript spans the recording"
+            );
+            assert!(
+                (10..=45).contains(&list.len()),
+                "{id}: {} utterances",
+                list.len()
+            );
+        }
+
+        // audio_features: sorted by (call_id, second, speaker); both channels for every second
+        // of the recording; voiced exactly where that speaker's utterance covers the middle of
+        // the second; pitch only when voiced; overlap when both are voiced.
+        let mut seconds: BTreeMap<String, i64> = BTreeMap::new();
+        for (_, batch) in read_table(dir.path(), "audio_features") {
+            let ids = strings(&batch, "call_id");
+            let second = ints(&batch, "second");
+            let speaker = strings(&batch, "speaker");
+            let voiced = bools(&batch, "voiced");
+            let overlap = bools(&batch, "overlap");
+            let pitch = batch.column_by_name("pitch_hz").unwrap();
+            for i in 0..batch.num_rows() {
+                if i > 0 {
+                    assert!(
+                        (&ids[i - 1], second[i - 1], &speaker[i - 1])
+                            < (&ids[i], second[i], &speaker[i])
+                    );
+                }
+                let id = ids[i].clone().unwrap();
+                let agent = speaker[i].as_deref() == Some("agent");
+                let mid = second[i] * 1000 + 500;
+                let covered = |who: bool| {
+                    spoken[&id]
+                        .iter()
+                        .any(|&(a, s, e)| a == who && s <= mid && mid < e)
+                };
+                assert_eq!(voiced[i], covered(agent), "{id} second {}", second[i]);
+                assert_eq!(pitch.is_valid(i), voiced[i]);
+                assert_eq!(overlap[i], covered(true) && covered(false));
+                *seconds.entry(id).or_default() += 1;
+            }
+        }
+        for (id, span) in &recording {
+            assert_eq!(
+                seconds[id],
+                2 * ((span + 999) / 1000),
+                "{id}: two rows a second"
+            );
+        }
+
+        // surveys: sorted, answered calls only, about 30% of them, values in range.
+        let mut surveyed = 0;
+        for (_, batch) in read_table(dir.path(), "surveys") {
+            let ids = strings(&batch, "call_id");
+            let csat = ints(&batch, "csat");
+            let nps = ints(&batch, "nps");
+            for i in 0..batch.num_rows() {
+                if i > 0 {
+                    assert!(ids[i - 1] < ids[i]);
+                }
+                assert!(recording.contains_key(ids[i].as_deref().unwrap()));
+                assert!((1..=5).contains(&csat[i]) && (0..=10).contains(&nps[i]));
+                surveyed += 1;
+            }
+        }
+        let share = f64::from(surveyed) / recording.len() as f64;
+        assert!((0.25..0.35).contains(&share), "survey share {share}");
+    }
+
     #[test]
     fn every_call_is_written_once_and_day_counts_add_up() {
         let dir = tempfile::tempdir().unwrap();
@@ -1269,6 +1566,8 @@ mod tests {
         ] {
             assert!(matches!(generate(&bad), Err(Error::InvalidArgument { .. })));
         }
+        // Empty table folders are fine; folders with files from another run are not.
+        std::fs::create_dir_all(dir.path().join("calls/date=2026-10-05")).unwrap();
         generate(&options(dir.path())).unwrap();
         let again = generate(&options(dir.path())).unwrap_err().to_string();
         assert!(again.contains("already holds"), "{again}");
@@ -1284,6 +1583,7 @@ mod tests {
             let style = Style {
                 p_curt,
                 agent_rate: 220.0,
+                tired: 0.0,
                 zh: true,
             };
             let plan = CallPlan {

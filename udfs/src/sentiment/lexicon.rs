@@ -1,0 +1,343 @@
+//! The scoring engine behind `sentiment` and `sentiment_label`: language detection, VADER for
+//! English and a segmented lexicon scorer for Chinese. Everything heavy (the VADER tables, the
+//! jieba dictionary, the Chinese lexicon) is built once per process on first use.
+//!
+//! Chinese scoring, per text:
+//! 1. Cut into words with jieba (dictionary only, no HMM); every lexicon entry is added to the
+//!    segmenter's dictionary so that it is cut whole ("态度差", "不满意", "解决了").
+//! 2. Walk the words. A negation word (不/没/没有/别/未/无…) and degree adverbs (极/非常/很/有点…)
+//!    wait for the next polarity word of the same clause (within three words). The polarity
+//!    word's valence `v` (VADER scale, -4..4) becomes `v * degree`, where a degree adverb after a
+//!    negation ("不很满意") weakens instead (`* 0.6`); an odd number of negations multiplies by
+//!    -0.74 (VADER's `N_SCALAR`).
+//! 3. A contrast word (但是/不过/可是/然而…) splits the text: everything before weighs 0.5, after 1.5.
+//! 4. Exclamation marks (`!`, `！`, at most four) add 0.292 each in the direction of the sum.
+//! 5. The sum `x` is normalised as VADER does: `x / sqrt(x² + 15)`, in [-1, 1].
+
+use std::sync::LazyLock;
+
+use jieba_rs::Jieba;
+use rustc_hash::FxHashMap;
+use vader_parity::SentimentIntensityAnalyzer;
+
+/// Language of one text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    /// Chinese: segmented lexicon scorer.
+    Zh,
+    /// English (and anything without CJK ideographs): VADER.
+    En,
+}
+
+impl Lang {
+    /// Parses a `lang` argument: 'zh', 'en' or 'auto' (any case, surrounding spaces ignored);
+    /// `Ok(None)` means detect per value.
+    pub(crate) fn parse(value: &str) -> Result<Option<Lang>, String> {
+        let v = value.trim();
+        if v.eq_ignore_ascii_case("zh") {
+            Ok(Some(Lang::Zh))
+        } else if v.eq_ignore_ascii_case("en") {
+            Ok(Some(Lang::En))
+        } else if v.eq_ignore_ascii_case("auto") {
+            Ok(None)
+        } else {
+            Err(format!(
+                "sentiment: unknown lang '{value}', expected 'zh', 'en' or 'auto'"
+            ))
+        }
+    }
+}
+
+/// True for CJK unified ideographs (basic, extension A, compatibility, extensions B+).
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+/// Chinese when CJK ideographs are at least as many as the other words (runs of letters or
+/// digits), else English. Text without ideographs is English.
+pub(crate) fn detect(text: &str) -> Lang {
+    let (mut cjk, mut words) = (0usize, 0usize);
+    let mut in_word = false;
+    for c in text.chars() {
+        if is_cjk(c) {
+            cjk += 1;
+            in_word = false;
+        } else if c.is_alphanumeric() {
+            if !in_word {
+                words += 1;
+                in_word = true;
+            }
+        } else {
+            in_word = false;
+        }
+    }
+    if cjk > 0 && cjk >= words {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+/// Score in [-1, 1] of `text`, in `lang` or the detected language.
+pub(crate) fn score(text: &str, lang: Option<Lang>) -> f64 {
+    match lang.unwrap_or_else(|| detect(text)) {
+        Lang::En => score_en(text),
+        Lang::Zh => ZH.score(text),
+    }
+}
+
+/// VADER's label of a score: positive at ≥ 0.05, negative at ≤ -0.05, else neutral.
+pub(crate) fn label(score: f64) -> &'static str {
+    if score >= 0.05 {
+        "positive"
+    } else if score <= -0.05 {
+        "negative"
+    } else {
+        "neutral"
+    }
+}
+
+static VADER: LazyLock<SentimentIntensityAnalyzer> = LazyLock::new(SentimentIntensityAnalyzer::new);
+
+/// VADER's compound score (vaderSentiment 3.3.2 parity, rounded to 4 decimals as it does).
+pub(crate) fn score_en(text: &str) -> f64 {
+    VADER.polarity_scores(text).compound.clamp(-1.0, 1.0)
+}
+
+/// One entry of the Chinese lexicon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Entry {
+    /// Polarity word with its valence (0 = neutral word that only blocks a wrong cut).
+    Pol(f64),
+    /// Negation word.
+    Not,
+    /// Degree adverb with its multiplier.
+    Deg(f64),
+    /// Contrast conjunction.
+    But,
+}
+
+/// The Chinese lexicon and its segmenter.
+struct ZhScorer {
+    jieba: Jieba,
+    entries: FxHashMap<&'static str, Entry>,
+}
+
+/// VADER's negation multiplier.
+const N_SCALAR: f64 = -0.74;
+/// Weight of the clauses before a contrast word, and after it.
+const BEFORE_BUT: f64 = 0.5;
+const AFTER_BUT: f64 = 1.5;
+/// Multiplier of a degree adverb that follows a negation ("不很满意").
+const NEGATED_DEGREE: f64 = 0.6;
+/// Words a pending negation or degree adverb waits for its polarity word.
+const MODIFIER_REACH: u32 = 3;
+/// Added per exclamation mark (at most four), as VADER does.
+const EXCLAMATION: f64 = 0.292;
+/// VADER's normalisation constant.
+const ALPHA: f64 = 15.0;
+
+static ZH_LEXICON_TEXT: &str = include_str!("zh_lexicon.txt");
+
+static ZH: LazyLock<ZhScorer> = LazyLock::new(ZhScorer::new);
+
+/// Parses `@kind weight` sectioned word lists (the format of `zh_lexicon.txt` and
+/// `emotion_cues.txt`): yields (kind, weight, entry) for every entry.
+pub(crate) fn sections(text: &'static str) -> Vec<(&'static str, f64, &'static str)> {
+    let mut out = Vec::new();
+    let (mut kind, mut weight) = ("", 0.0);
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(header) = line.strip_prefix('@') {
+            let mut parts = header.split_whitespace();
+            kind = parts.next().unwrap_or("");
+            weight = parts.next().and_then(|w| w.parse().ok()).unwrap_or(0.0);
+            continue;
+        }
+        for word in line.split_whitespace() {
+            out.push((kind, weight, word));
+        }
+    }
+    out
+}
+
+impl ZhScorer {
+    fn new() -> Self {
+        let mut jieba = Jieba::new();
+        let mut entries = FxHashMap::default();
+        for (kind, weight, word) in sections(ZH_LEXICON_TEXT) {
+            let entry = match kind {
+                "pol" => Entry::Pol(weight),
+                "not" => Entry::Not,
+                "deg" => Entry::Deg(weight),
+                "but" => Entry::But,
+                _ => continue,
+            };
+            if word.chars().any(is_cjk) {
+                jieba.add_word(word, None, None);
+            }
+            entries.insert(word, entry);
+        }
+        Self { jieba, entries }
+    }
+
+    fn lookup(&self, word: &str) -> Option<Entry> {
+        if let Some(e) = self.entries.get(word) {
+            return Some(*e);
+        }
+        if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self
+                .entries
+                .get(word.to_ascii_lowercase().as_str())
+                .copied();
+        }
+        None
+    }
+
+    fn score(&self, text: &str) -> f64 {
+        let (mut before, mut after, mut seen_but) = (0.0f64, 0.0f64, false);
+        let mut negations = 0u32;
+        let mut degree = 1.0f64;
+        let mut negated_degree = false;
+        let mut since_modifier = 0u32;
+        let mut exclamations = 0usize;
+        for token in self.jieba.cut(text, false) {
+            let word = token.word;
+            let Some(first) = word.chars().next() else {
+                continue;
+            };
+            if first.is_whitespace() {
+                continue;
+            }
+            if !first.is_alphanumeric() {
+                // Punctuation, emoji, symbols: a clause boundary ends pending modifiers.
+                exclamations += word.chars().filter(|c| matches!(c, '!' | '！')).count();
+                negations = 0;
+                degree = 1.0;
+                negated_degree = false;
+                continue;
+            }
+            match self.lookup(word) {
+                Some(Entry::Not) => {
+                    negations += 1;
+                    since_modifier = 0;
+                }
+                Some(Entry::Deg(w)) => {
+                    if negations > 0 && degree == 1.0 {
+                        negated_degree = true;
+                    }
+                    degree *= w;
+                    since_modifier = 0;
+                }
+                Some(Entry::But) => {
+                    before += after;
+                    after = 0.0;
+                    seen_but = true;
+                    negations = 0;
+                    degree = 1.0;
+                    negated_degree = false;
+                }
+                Some(Entry::Pol(v)) => {
+                    let mut valence = v;
+                    if degree != 1.0 {
+                        valence *= if negated_degree {
+                            NEGATED_DEGREE
+                        } else {
+                            degree
+                        };
+                    }
+                    if negations % 2 == 1 {
+                        valence *= N_SCALAR;
+                    }
+                    after += valence;
+                    negations = 0;
+                    degree = 1.0;
+                    negated_degree = false;
+                }
+                None => {
+                    since_modifier += 1;
+                    if since_modifier > MODIFIER_REACH {
+                        negations = 0;
+                        degree = 1.0;
+                        negated_degree = false;
+                    }
+                }
+            }
+        }
+        let mut sum = if seen_but {
+            before * BEFORE_BUT + after * AFTER_BUT
+        } else {
+            after
+        };
+        if sum != 0.0 {
+            sum += sum.signum() * exclamations.min(4) as f64 * EXCLAMATION;
+        }
+        normalize(sum)
+    }
+}
+
+/// VADER's normalisation `x / sqrt(x² + 15)`, clamped to [-1, 1] (0 for non-finite input).
+fn normalize(x: f64) -> f64 {
+    if !x.is_finite() {
+        return 0.0;
+    }
+    (x / (x * x + ALPHA).sqrt()).clamp(-1.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_language() {
+        assert_eq!(detect("您好，请问有什么可以帮您"), Lang::Zh);
+        assert_eq!(detect("hello, how can I help"), Lang::En);
+        assert_eq!(detect("我的account有problem请help"), Lang::Zh);
+        assert_eq!(detect(""), Lang::En);
+        assert_eq!(detect("😀"), Lang::En);
+    }
+
+    #[test]
+    fn parses_lang() {
+        assert_eq!(Lang::parse("ZH"), Ok(Some(Lang::Zh)));
+        assert_eq!(Lang::parse(" en "), Ok(Some(Lang::En)));
+        assert_eq!(Lang::parse("auto"), Ok(None));
+        assert!(Lang::parse("fr").is_err());
+    }
+
+    #[test]
+    fn chinese_rules() {
+        let s = |t: &str| score(t, Some(Lang::Zh));
+        assert!(s("非常满意，谢谢") > 0.5);
+        assert!(s("我要投诉，态度太差了") < -0.5);
+        assert!(s("不满意") < 0.0);
+        assert!(s("不好") < 0.0);
+        assert!(s("很好") > s("好"));
+        assert!(s("非常满意") > s("有点满意"));
+        assert!(s("不是很满意") > s("很不满意"));
+        assert!(s("不差") > 0.0);
+        assert_eq!(s("您好，请问有什么可以帮您"), 0.0);
+        // The clause after a contrast weighs more.
+        assert!(s("服务很好，但是太慢了") < 0.0);
+        assert!(s("太慢了，但是服务很好") > 0.0);
+        assert!(s("太差了！！！") < s("太差了"));
+        assert_eq!(s(""), 0.0);
+    }
+
+    #[test]
+    fn english_is_vader() {
+        assert_eq!(score("VADER is smart, handsome, and funny.", None), 0.8316);
+        assert!(score("I want a refund, this is terrible", None) < 0.0);
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(label(0.05), "positive");
+        assert_eq!(label(-0.05), "negative");
+        assert_eq!(label(0.0), "neutral");
+    }
+}
