@@ -30,7 +30,12 @@ impl Rng {
 }
 
 /// One benchmarked aggregate: name, argument expressions, argument arrays, result type.
-type Case = (&'static str, Vec<Arc<dyn PhysicalExpr>>, Vec<ArrayRef>, DataType);
+type Case = (
+    &'static str,
+    Vec<Arc<dyn PhysicalExpr>>,
+    Vec<ArrayRef>,
+    DataType,
+);
 
 fn udaf(name: &str) -> Arc<AggregateUDF> {
     callqa_udfs::aggregate_udfs()
