@@ -5,11 +5,18 @@ use std::process::Command;
 
 use crate::harness::TestServer;
 
+/// Whether psql is installed; with `CALLQA_REQUIRE_CLIENTS` set (as `.ci/run` does) a missing
+/// psql fails the test instead of skipping it.
 fn psql_available() -> bool {
-    Command::new("psql")
+    let installed = Command::new("psql")
         .arg("--version")
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        installed || std::env::var_os("CALLQA_REQUIRE_CLIENTS").is_none(),
+        "psql is required (CALLQA_REQUIRE_CLIENTS is set): install postgresql-client"
+    );
+    installed
 }
 
 async fn psql(server: &TestServer, args: &[&str]) -> String {

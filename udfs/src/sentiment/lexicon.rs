@@ -198,13 +198,55 @@ impl ZhScorer {
         None
     }
 
+    /// Feeds `word` to `state`: a lexicon entry as it is; a word jieba cut that is not an entry
+    /// ("谢谢你们", "太好了", "真不错") split into the longest entries it holds, left to right,
+    /// so that lexicon words inside longer dictionary words still count.
+    fn feed_word(&self, word: &str, state: &mut Clauses) {
+        if let Some(entry) = self.lookup(word) {
+            state.feed(Some(entry));
+            return;
+        }
+        let mut rest = word;
+        let mut unknown = false;
+        while !rest.is_empty() {
+            let found = self.longest_entry_at_start(rest);
+            match found {
+                Some((end, entry)) => {
+                    if unknown {
+                        state.feed(None);
+                        unknown = false;
+                    }
+                    state.feed(Some(entry));
+                    rest = &rest[end..];
+                }
+                None => {
+                    unknown = true;
+                    let step = rest.chars().next().map_or(rest.len(), char::len_utf8);
+                    rest = &rest[step..];
+                }
+            }
+        }
+        if unknown {
+            state.feed(None);
+        }
+    }
+
+    /// The longest lexicon entry `text` starts with: its byte length and the entry.
+    fn longest_entry_at_start(&self, text: &str) -> Option<(usize, Entry)> {
+        let mut ends = [0usize; MAX_ENTRY_CHARS];
+        let mut n = 0;
+        for (i, c) in text.char_indices().take(MAX_ENTRY_CHARS) {
+            ends[n] = i + c.len_utf8();
+            n += 1;
+        }
+        ends[..n]
+            .iter()
+            .rev()
+            .find_map(|&end| self.entries.get(&text[..end]).map(|e| (end, *e)))
+    }
+
     fn score(&self, text: &str) -> f64 {
-        let (mut before, mut after, mut seen_but) = (0.0f64, 0.0f64, false);
-        let mut negations = 0u32;
-        let mut degree = 1.0f64;
-        let mut negated_degree = false;
-        let mut since_modifier = 0u32;
-        let mut exclamations = 0usize;
+        let mut state = Clauses::default();
         for token in self.jieba.cut(text, false) {
             let word = token.word;
             let Some(first) = word.chars().next() else {
@@ -215,66 +257,108 @@ impl ZhScorer {
             }
             if !first.is_alphanumeric() {
                 // Punctuation, emoji, symbols: a clause boundary ends pending modifiers.
-                exclamations += word.chars().filter(|c| matches!(c, '!' | '！')).count();
-                negations = 0;
-                degree = 1.0;
-                negated_degree = false;
+                state.exclamations += word.chars().filter(|c| matches!(c, '!' | '！')).count();
+                state.reset_modifiers();
                 continue;
             }
-            match self.lookup(word) {
-                Some(Entry::Not) => {
-                    negations += 1;
-                    since_modifier = 0;
+            self.feed_word(word, &mut state);
+        }
+        state.finish()
+    }
+}
+
+/// Longest lexicon entry, in characters, looked for inside a word jieba did not cut apart.
+const MAX_ENTRY_CHARS: usize = 6;
+
+/// The running state of one text's Chinese score.
+#[derive(Debug)]
+struct Clauses {
+    /// Sum of the clauses before the last contrast word, and since.
+    before: f64,
+    after: f64,
+    seen_but: bool,
+    /// Pending modifiers of the next polarity word.
+    negations: u32,
+    degree: f64,
+    negated_degree: bool,
+    since_modifier: u32,
+    exclamations: usize,
+}
+
+impl Default for Clauses {
+    fn default() -> Self {
+        Self {
+            before: 0.0,
+            after: 0.0,
+            seen_but: false,
+            negations: 0,
+            degree: 1.0,
+            negated_degree: false,
+            since_modifier: 0,
+            exclamations: 0,
+        }
+    }
+}
+
+impl Clauses {
+    fn reset_modifiers(&mut self) {
+        self.negations = 0;
+        self.degree = 1.0;
+        self.negated_degree = false;
+    }
+
+    /// One word: a lexicon entry or an unknown word (`None`).
+    fn feed(&mut self, entry: Option<Entry>) {
+        match entry {
+            Some(Entry::Not) => {
+                self.negations += 1;
+                self.since_modifier = 0;
+            }
+            Some(Entry::Deg(w)) => {
+                if self.negations > 0 && self.degree == 1.0 {
+                    self.negated_degree = true;
                 }
-                Some(Entry::Deg(w)) => {
-                    if negations > 0 && degree == 1.0 {
-                        negated_degree = true;
-                    }
-                    degree *= w;
-                    since_modifier = 0;
+                self.degree *= w;
+                self.since_modifier = 0;
+            }
+            Some(Entry::But) => {
+                self.before += self.after;
+                self.after = 0.0;
+                self.seen_but = true;
+                self.reset_modifiers();
+            }
+            Some(Entry::Pol(v)) => {
+                let mut valence = v;
+                if self.degree != 1.0 {
+                    valence *= if self.negated_degree {
+                        NEGATED_DEGREE
+                    } else {
+                        self.degree
+                    };
                 }
-                Some(Entry::But) => {
-                    before += after;
-                    after = 0.0;
-                    seen_but = true;
-                    negations = 0;
-                    degree = 1.0;
-                    negated_degree = false;
+                if self.negations % 2 == 1 {
+                    valence *= N_SCALAR;
                 }
-                Some(Entry::Pol(v)) => {
-                    let mut valence = v;
-                    if degree != 1.0 {
-                        valence *= if negated_degree {
-                            NEGATED_DEGREE
-                        } else {
-                            degree
-                        };
-                    }
-                    if negations % 2 == 1 {
-                        valence *= N_SCALAR;
-                    }
-                    after += valence;
-                    negations = 0;
-                    degree = 1.0;
-                    negated_degree = false;
-                }
-                None => {
-                    since_modifier += 1;
-                    if since_modifier > MODIFIER_REACH {
-                        negations = 0;
-                        degree = 1.0;
-                        negated_degree = false;
-                    }
+                self.after += valence;
+                self.reset_modifiers();
+            }
+            None => {
+                self.since_modifier += 1;
+                if self.since_modifier > MODIFIER_REACH {
+                    self.reset_modifiers();
                 }
             }
         }
-        let mut sum = if seen_but {
-            before * BEFORE_BUT + after * AFTER_BUT
+    }
+
+    fn finish(&self) -> f64 {
+        let mut sum = if self.seen_but {
+            self.before * BEFORE_BUT + self.after * AFTER_BUT
         } else {
-            after
+            self.after
         };
         if sum != 0.0 {
-            sum += sum.signum() * exclamations.min(4) as f64 * EXCLAMATION;
+            sum += sum.signum() * self.exclamations.min(4) as f64 * EXCLAMATION;
         }
         normalize(sum)
     }
