@@ -90,5 +90,20 @@ async fn psql_queries_lists_tables_and_describes_calls() {
     assert!(line("complaint").contains("boolean"), "{out}");
     assert!(line("call_id").contains("text"), "{out}");
     assert!(line("date").contains("date"), "{out}");
+
+    // The domain functions from psql, over the sample data.
+    let out = psql(
+        &server,
+        &[
+            "-A",
+            "-t",
+            "-c",
+            "select sentiment_label('谢谢，问题解决了'), emotion('我要投诉你们！！！'), \
+             redact_pii('手机138 1234 5678'), count(*) filter (where has_pii(text)) > 0 \
+             from utterances",
+        ],
+    )
+    .await;
+    assert_eq!(out.trim(), "positive|angry|手机[PHONE]|t", "{out}");
     server.stop().await;
 }
