@@ -40,6 +40,10 @@ pub struct DataArgs {
     /// Data root: a local directory holding calls/, utterances/, audio_features/, surveys/, agents/.
     #[arg(long, env = "CALLQA_DATA", default_value = DEFAULT_DATA)]
     pub data: String,
+    /// Folder of QA rule files (*.toml); default: rules/ of the data root, else the built-in
+    /// default set.
+    #[arg(long, env = "CALLQA_RULES")]
+    pub rules: Option<String>,
 }
 
 /// Flags of `callqa serve`.
@@ -104,6 +108,18 @@ pub struct SqlArgs {
 pub struct EngineConfig {
     /// The data root, as given by the user (a directory path for now).
     pub data: String,
+    /// Folder of QA rule files; `None`: `rules/` of the data root, else the built-in set.
+    pub rules: Option<String>,
+}
+
+impl EngineConfig {
+    /// Serves `data` with its own (or the built-in) rules.
+    pub fn for_data(data: impl Into<String>) -> Self {
+        Self {
+            data: data.into(),
+            rules: None,
+        }
+    }
 }
 
 /// Configuration of `callqa serve`.
@@ -121,6 +137,7 @@ impl From<&DataArgs> for EngineConfig {
     fn from(args: &DataArgs) -> Self {
         EngineConfig {
             data: args.data.clone(),
+            rules: args.rules.clone(),
         }
     }
 }

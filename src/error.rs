@@ -41,6 +41,9 @@ pub enum Error {
         /// Why it cannot be used.
         reason: String,
     },
+    /// A QA rule file was rejected (file, line, column, reason).
+    #[error("QA rules: {0}")]
+    Rules(#[from] callqa_udfs::qa::RuleError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -9,6 +9,7 @@ pub mod error;
 pub mod generate;
 pub mod parquet_files;
 pub mod pg_compat;
+pub mod qa_views;
 pub mod schema;
 pub mod server;
 pub mod session;

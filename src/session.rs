@@ -14,6 +14,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::setup_pg_catalog;
 
+use callqa_udfs::qa::{RuleSource, RuleStore, register_qa};
+
 use crate::catalog::{DataRoot, TableSummary, register_tables};
 use crate::config::EngineConfig;
 use crate::{Result, pg_compat};
@@ -29,6 +31,7 @@ pub const SCHEMA: &str = "public";
 pub struct Engine {
     template: SessionState,
     root: DataRoot,
+    rules: Arc<RuleStore>,
     tables: Vec<TableSummary>,
     next_session: AtomicU64,
 }
@@ -56,9 +59,16 @@ impl Engine {
         setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
         callqa_udfs::register_all(&ctx);
         pg_compat::register_functions(&ctx);
+        let rules = Arc::new(RuleStore::open(rule_source(
+            &root,
+            config.rules.as_deref(),
+        ))?);
+        register_qa(&ctx, &rules)?;
+        crate::qa_views::create_views(&ctx).await?;
         Ok(Engine {
             template: ctx.state(),
             root,
+            rules,
             tables,
             next_session: AtomicU64::new(1),
         })
@@ -83,13 +93,38 @@ impl Engine {
         &self.tables
     }
 
-    /// One line naming every table with its row count, for the start-up message.
+    /// The active QA rules and their source.
+    pub fn rules(&self) -> &Arc<RuleStore> {
+        &self.rules
+    }
+
+    /// "calls 3000, utterances …" for the start-up line.
     pub fn tables_line(&self) -> String {
         self.tables
             .iter()
             .map(|t| format!("{} {}", t.name, t.rows))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// The default rule set, used by a data root without a `rules/` folder.
+const DEFAULT_RULES: &str = include_str!("../sample_data/rules/default.toml");
+
+/// Where the rules come from: `--rules`, else `rules/` of the data root, else the built-in
+/// default set.
+fn rule_source(root: &DataRoot, rules: Option<&str>) -> RuleSource {
+    if let Some(dir) = rules {
+        return RuleSource::Folder(dir.into());
+    }
+    let dir = root.dir().join("rules");
+    if dir.is_dir() {
+        RuleSource::Folder(dir)
+    } else {
+        RuleSource::Builtin {
+            name: "built-in default.toml".to_owned(),
+            text: DEFAULT_RULES,
+        }
     }
 }
 

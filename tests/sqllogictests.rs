@@ -169,11 +169,9 @@ async fn main() {
         .map(String::as_str);
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
     let engine = Arc::new(
-        Engine::open(&EngineConfig {
-            data: data.display().to_string(),
-        })
-        .await
-        .expect("sample_data opens"),
+        Engine::open(&EngineConfig::for_data(data.display().to_string()))
+            .await
+            .expect("sample_data opens"),
     );
 
     let mut failures = Vec::new();

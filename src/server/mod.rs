@@ -37,7 +37,7 @@ impl Server {
     /// # async fn demo() -> callqa::Result<()> {
     /// use callqa::config::{EngineConfig, ServerConfig};
     /// let config = ServerConfig {
-    ///     engine: EngineConfig { data: "sample_data".into() },
+    ///     engine: EngineConfig::for_data("sample_data"),
     ///     listen: "127.0.0.1:0".parse().unwrap(),
     ///     statement_timeout_ms: 0,
     /// };

@@ -33,11 +33,9 @@ impl TestServer {
     /// Serves `root`.
     pub async fn start_on(root: &Path) -> TestServer {
         let engine = Arc::new(
-            Engine::open(&EngineConfig {
-                data: root.display().to_string(),
-            })
-            .await
-            .expect("engine opens"),
+            Engine::open(&EngineConfig::for_data(root.display().to_string()))
+                .await
+                .expect("engine opens"),
         );
         let server = Server::bind_engine(Arc::clone(&engine), "127.0.0.1:0".parse().unwrap())
             .await

@@ -92,11 +92,9 @@ fn run_python(script: &str, input: &[String]) -> Value {
 
 async fn engine() -> Engine {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    Engine::open(&EngineConfig {
-        data: data.to_string_lossy().into_owned(),
-    })
-    .await
-    .unwrap()
+    Engine::open(&EngineConfig::for_data(data.to_string_lossy().into_owned()))
+        .await
+        .unwrap()
 }
 
 /// `sentiment(text)` of every text, through SQL over an in-memory table.

@@ -6,8 +6,9 @@
 
 mod conversation;
 mod pii;
+pub mod qa;
 mod sentiment;
-mod speech;
+pub(crate) mod speech;
 mod stress;
 #[cfg(test)]
 mod test_util;

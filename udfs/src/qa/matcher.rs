@@ -1,0 +1,228 @@
+//! The compiled form of a rule set: every phrase of every rule in one Aho-Corasick automaton
+//! over normalised text, regexes compiled once, rules by id.
+//!
+//! Normalisation makes phrases match the way ASR writes text: full-width letters, digits and
+//! punctuation become ASCII, English is lower-cased, punctuation and spaces are dropped except
+//! one space between two Latin words/numbers (so "how can I help" still has word boundaries
+//! while "您 好，" matches "您好"). An English phrase matches whole words only.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+
+use super::rules::{Condition, RuleDef};
+
+/// Text as phrases are matched against.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    let mut last_latin = false;
+    for c in text.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if !c.is_alphanumeric() {
+            pending_space = true;
+            continue;
+        }
+        let latin = !is_cjk(c);
+        if pending_space && last_latin && latin {
+            out.push(' ');
+        }
+        pending_space = false;
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        last_latin = latin;
+    }
+    out
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+/// A rule ready to evaluate.
+#[derive(Debug)]
+pub struct CompiledRule {
+    /// The rule as written.
+    pub def: RuleDef,
+    /// The file it came from.
+    pub file: String,
+    /// Pattern ids of the main phrase list (phrases, hold_phrases, order's `first`).
+    pub phrases: Vec<u32>,
+    /// Pattern ids of order's `then`.
+    pub then: Vec<u32>,
+    /// The regex and its exclusion.
+    pub regex: Option<(Regex, Option<Regex>)>,
+}
+
+impl CompiledRule {
+    /// Whether `qa_match` can answer this rule from one text.
+    pub fn is_text_rule(&self) -> bool {
+        matches!(
+            self.def.condition,
+            Condition::Phrases { .. } | Condition::Regex { .. }
+        )
+    }
+}
+
+/// A compiled rule set.
+#[derive(Debug)]
+pub struct CompiledRules {
+    /// The rules, in file order.
+    pub rules: Vec<CompiledRule>,
+    automaton: Option<AhoCorasick>,
+    /// Per pattern: must it start / end at a word boundary (English phrases)?
+    boundaries: Vec<(bool, bool)>,
+    by_id: HashMap<String, usize>,
+}
+
+impl CompiledRules {
+    /// Compiles checked rules (see [`super::rules::parse_rule_file`]); `rules` pairs each
+    /// rule with its file.
+    pub fn compile(rules: Vec<(String, RuleDef)>) -> Result<Self, String> {
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut intern = |phrase: &str| -> u32 {
+            let key = normalize(phrase);
+            if let Some(&id) = ids.get(&key) {
+                return id;
+            }
+            let id = patterns.len() as u32;
+            ids.insert(key.clone(), id);
+            patterns.push(key);
+            id
+        };
+        let mut compiled = Vec::with_capacity(rules.len());
+        let mut by_id = HashMap::new();
+        for (file, def) in rules {
+            let (phrases, then, regex) = match &def.condition {
+                Condition::Phrases { phrases, .. } => {
+                    (phrases.iter().map(|p| intern(p)).collect(), vec![], None)
+                }
+                Condition::Silence { hold_phrases, .. } => (
+                    hold_phrases.iter().map(|p| intern(p)).collect(),
+                    vec![],
+                    None,
+                ),
+                Condition::Order { first, then } => (
+                    first.iter().map(|p| intern(p)).collect(),
+                    then.iter().map(|p| intern(p)).collect(),
+                    None,
+                ),
+                Condition::Regex {
+                    pattern, exclude, ..
+                } => {
+                    let pattern = Regex::new(pattern).map_err(|e| e.to_string())?;
+                    let exclude = exclude
+                        .as_deref()
+                        .map(Regex::new)
+                        .transpose()
+                        .map_err(|e| e.to_string())?;
+                    (vec![], vec![], Some((pattern, exclude)))
+                }
+                _ => (vec![], vec![], None),
+            };
+            if by_id.insert(def.id.clone(), compiled.len()).is_some() {
+                return Err(format!("rule id '{}' is defined twice", def.id));
+            }
+            compiled.push(CompiledRule {
+                def,
+                file,
+                phrases,
+                then,
+                regex,
+            });
+        }
+        let boundaries = patterns
+            .iter()
+            .map(|p| {
+                let first = p.chars().next().is_some_and(|c| !is_cjk(c));
+                let last = p.chars().next_back().is_some_and(|c| !is_cjk(c));
+                (first, last)
+            })
+            .collect();
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        Ok(Self {
+            rules: compiled,
+            automaton,
+            boundaries,
+            by_id,
+        })
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&CompiledRule> {
+        self.by_id.get(id).map(|&i| &self.rules[i])
+    }
+
+    /// Pattern ids found in normalised text, sorted and without duplicates.
+    pub fn hits(&self, normalized: &str) -> Vec<u32> {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        let bytes = normalized.as_bytes();
+        let mut out = Vec::new();
+        for m in automaton.find_overlapping_iter(normalized) {
+            let id = m.pattern().as_u32();
+            let (word_start, word_end) = self.boundaries[id as usize];
+            let glued = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+            if (word_start && glued(m.start().checked_sub(1).and_then(|i| bytes.get(i))))
+                || (word_end && glued(bytes.get(m.end())))
+            {
+                continue;
+            }
+            out.push(id);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// `qa_match`: whether one text satisfies the pattern of a text rule (any of its phrases
+    /// is said / its regex matches outside the exclusion). `None` for other rules.
+    pub fn text_matches(&self, rule: &CompiledRule, text: &str) -> Option<bool> {
+        match &rule.def.condition {
+            Condition::Phrases { .. } => {
+                let hits = self.hits(&normalize(text));
+                Some(rule.phrases.iter().any(|p| hits.binary_search(p).is_ok()))
+            }
+            Condition::Regex { .. } => rule.regex.as_ref().map(|(pattern, exclude)| {
+                pattern.is_match(text) && !exclude.as_ref().is_some_and(|e| e.is_match(text))
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(
+            normalize("您 好，请问有什么可以帮您？"),
+            "您好请问有什么可以帮您"
+        );
+        assert_eq!(normalize("Hello,  How CAN I help?"), "hello how can i help");
+        assert_eq!(normalize("ＨＥＬＬＯ　ｗｏｒｌｄ！"), "hello world");
+        assert_eq!(normalize("工号 1024，you"), "工号1024 you");
+        assert_eq!(normalize(""), "");
+    }
+}
