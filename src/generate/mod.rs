@@ -56,7 +56,7 @@ pub const PLANTED: &[(&str, &str)] = &[
     ),
     (
         "noisy line",
-        "region west: ASR confidence -0.12, jitter x1.8, shimmer x1.6, 1-3 'can you repeat that' exchanges per call",
+        "region west: ASR confidence -0.12, jitter x1.8, shimmer x1.6, 1-3 'can you repeat that' exchanges per call, CSAT one point lower in 40% of survey answers",
     ),
     (
         "greeting skippers",
@@ -827,6 +827,12 @@ fn gen_call(
             rng.random_range(3..=5)
         } else {
             rng.random_range(4..=5)
+        };
+        // Having to repeat oneself on a bad line costs a point in 40% of the answers.
+        let csat = if customer.region == NOISY_REGION && csat > 1 && rng.random_bool(0.4) {
+            csat - 1
+        } else {
+            csat
         };
         rows.csat.append_value(csat);
         let nps = (csat * 2 + rng.random_range(-1..=0)).clamp(0, 10);
