@@ -5,6 +5,7 @@
 mod functions;
 mod harness;
 mod psql;
+mod rules;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use harness::TestServer;
