@@ -370,3 +370,140 @@ fn jaccard(a: &[(char, char)], b: &[(char, char)]) -> f64 {
         both as f64 / union as f64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qa::rules::parse_rule_file;
+
+    fn rules(conditions: &[(&str, &str, &str)]) -> CompiledRules {
+        let text: String = conditions
+            .iter()
+            .map(|(id, speaker, condition)| {
+                format!(
+                    "[[rule]]\nid = \"{id}\"\nname = \"{id}\"\ndimension = \"communication\"\n\
+                     weight = 1\nseverity = \"minor\"\nspeaker = \"{speaker}\"\ncondition = {condition}\n"
+                )
+            })
+            .collect();
+        let defs = parse_rule_file("test.toml", &text).unwrap();
+        CompiledRules::compile(
+            defs.into_iter()
+                .map(|d| ("test.toml".to_owned(), d))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn utt(who: Who, start_ms: i64, end_ms: i64, text: &str) -> Utterance {
+        Utterance {
+            start_ms,
+            end_ms,
+            who,
+            text: text.to_owned(),
+        }
+    }
+
+    fn passed(rules: &CompiledRules, utts: &[Utterance]) -> Vec<Option<bool>> {
+        let mut utts = utts.to_vec();
+        evaluate_call(rules, &mut utts, None)
+            .into_iter()
+            .map(|v| v.passed)
+            .collect()
+    }
+
+    #[test]
+    fn silence_is_excused_by_a_hold_notice() {
+        let r = rules(&[(
+            "dead_air",
+            "any",
+            r#"{ type = "silence", max_ms = 30000, hold_phrases = ["请您稍等"] }"#,
+        )]);
+        let quiet = [
+            utt(Who::Agent, 0, 2000, "您好"),
+            utt(Who::Customer, 3000, 5000, "我的宽带断了"),
+            utt(Who::Agent, 40_000, 42_000, "查到了"),
+        ];
+        assert_eq!(passed(&r, &quiet), [Some(false)]);
+        let mut held = quiet.clone();
+        held[0].text = "好的，请您稍等".to_owned();
+        // The hold notice must be the agent's utterance before the gap: here it is.
+        assert_eq!(passed(&r, &held), [Some(true)]);
+    }
+
+    #[test]
+    fn interruptions_count_only_after_the_delay() {
+        let r = rules(&[(
+            "no_interrupting",
+            "agent",
+            r#"{ type = "interruptions", max = 0, delay_ms = 1000 }"#,
+        )]);
+        let backchannel = [
+            utt(Who::Customer, 0, 5000, "我想问一下我的账单"),
+            utt(Who::Agent, 500, 800, "嗯"),
+        ];
+        assert_eq!(passed(&r, &backchannel), [Some(true)]);
+        let cut_in = [
+            utt(Who::Customer, 0, 5000, "我想问一下我的账单"),
+            utt(Who::Agent, 2000, 3000, "你听我说"),
+        ];
+        assert_eq!(passed(&r, &cut_in), [Some(false)]);
+    }
+
+    #[test]
+    fn order_all_and_repetition() {
+        let r = rules(&[
+            (
+                "restate_first",
+                "agent",
+                r#"{ type = "order", first = ["您是说"], then = ["已经为您"] }"#,
+            ),
+            (
+                "both",
+                "agent",
+                r#"{ type = "phrases", mode = "all", phrases = ["您好", "再见"] }"#,
+            ),
+            (
+                "understood",
+                "customer",
+                r#"{ type = "repetition", times = 3 }"#,
+            ),
+        ]);
+        let call = [
+            utt(Who::Agent, 0, 1000, "您好"),
+            utt(Who::Customer, 1000, 2000, "我要退订这个套餐"),
+            utt(Who::Agent, 2000, 3000, "已经为您退订"),
+            utt(Who::Agent, 3000, 4000, "您是说退订套餐吗"),
+            utt(Who::Customer, 4000, 5000, "我要退订这个套餐啊"),
+            utt(Who::Customer, 5000, 6000, "我 要 退订 这个 套餐"),
+        ];
+        assert_eq!(passed(&r, &call), [Some(false), Some(false), Some(false)]);
+        let mut good = call[..4].to_vec();
+        good.swap(2, 3);
+        good[2].start_ms = 2000;
+        good[3].start_ms = 3000;
+        good.push(utt(Who::Agent, 6000, 7000, "再见"));
+        assert_eq!(passed(&r, &good), [Some(true), Some(true), Some(true)]);
+        // No `then` phrase said: the order rule does not apply.
+        assert_eq!(passed(&r, &good[..2])[0], None);
+    }
+
+    #[test]
+    fn windows_and_queues() {
+        let r = rules(&[(
+            "greeting",
+            "agent",
+            r#"{ type = "phrases", mode = "any", within_first_ms = 10000, phrases = ["hello"] }"#,
+        )]);
+        let late = [
+            utt(Who::Customer, 0, 11_000, "hi"),
+            utt(Who::Agent, 12_000, 13_000, "Hello!"),
+        ];
+        assert_eq!(passed(&r, &late), [Some(false)]);
+        let early = [utt(Who::Agent, 500, 1000, "HELLO, this is Ann")];
+        assert_eq!(passed(&r, &early), [Some(true)]);
+        // Whole words: "othello" is not "hello".
+        let word = [utt(Who::Agent, 500, 1000, "Othello")];
+        assert_eq!(passed(&r, &word), [Some(false)]);
+    }
+}
