@@ -118,6 +118,10 @@ pub fn timed_out() -> PgWireError {
 }
 
 /// Encodes a record batch stream as Postgres rows, ending it with 57014 on cancel or deadline.
+///
+/// The query runs in its own task and hands batches over a small channel, so the connection
+/// task can answer a cancel or a deadline at once even while an operator computes for a long
+/// time without yielding; ending the stream aborts that task.
 pub fn guarded_rows(
     batches: SendableRecordBatchStream,
     fields: Arc<Vec<FieldInfo>>,
@@ -125,20 +129,29 @@ pub fn guarded_rows(
     epoch: u64,
     deadline: Option<Instant>,
 ) -> impl Stream<Item = PgWireResult<DataRow>> + Send + 'static {
-    let state = Some((batches, interrupt));
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let producer = tokio::spawn(async move {
+        let mut batches = batches;
+        while let Some(batch) = batches.next().await {
+            if tx.send(batch).await.is_err() {
+                break; // the client side is gone
+            }
+        }
+    });
+    let state = Some((rx, interrupt, AbortOnDrop(producer)));
     stream::unfold(state, move |state| async move {
-        let (mut batches, interrupt) = state?;
+        let (mut rx, interrupt, producer) = state?;
         let next = async {
             tokio::select! {
-                batch = batches.next() => batch.map(|b| b.map_err(|e| pg_error(&e))),
+                batch = rx.recv() => batch.map(|b| b.map_err(|e| pg_error(&e))),
                 () = interrupt.cancelled_since(epoch) => Some(Err(canceled_by_user())),
                 () = sleep_until(deadline) => Some(Err(timed_out())),
             }
         };
         match next.await {
             None => None,
-            Some(Ok(batch)) => Some((Ok(batch), Some((batches, interrupt)))),
-            // After an error the stream ends; dropping `batches` stops the query.
+            Some(Ok(batch)) => Some((Ok(batch), Some((rx, interrupt, producer)))),
+            // After an error the stream ends; dropping the producer aborts the query.
             Some(Err(e)) => Some((Err(e), None)),
         }
     })
@@ -149,6 +162,16 @@ pub fn guarded_rows(
         };
         stream::iter(rows)
     })
+}
+
+/// Aborts the query task when the row stream is dropped (finished, failed or abandoned).
+#[derive(Debug)]
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn sleep_until(deadline: Option<Instant>) {
