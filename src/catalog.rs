@@ -152,7 +152,7 @@ fn summarize(table: &'static TableDef, dir: &Path) -> TableSummary {
 
 /// Collects `*.parquet` files below `dir`, skipping hidden and temporary entries (`.x`, `_x`)
 /// the way DataFusion's listing does.
-fn visible_parquet_files(
+pub(crate) fn visible_parquet_files(
     dir: &Path,
     out: &mut Vec<PathBuf>,
 ) -> std::result::Result<(), (PathBuf, std::io::Error)> {

@@ -32,6 +32,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Run SQL against a data root and print the result as a table.
     Sql(SqlArgs),
+    /// Add ASR pipeline output (callqa JSON Lines, Amazon Transcribe Call Analytics / Contact
+    /// Lens JSON) to a data root, all or nothing.
+    Ingest(IngestArgs),
 }
 
 /// Where the data lives.
@@ -90,6 +93,51 @@ pub struct GenerateArgs {
     /// Hide the progress bar.
     #[arg(long, env = "CALLQA_QUIET")]
     pub quiet: bool,
+    /// `parquet`: a data root; `jsonl`: calls.jsonl and agents.jsonl for `callqa ingest`.
+    #[arg(long, env = "CALLQA_FORMAT", value_enum, default_value_t = OutputFormat::Parquet)]
+    pub format: OutputFormat,
+}
+
+/// What `callqa generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// A data root of partitioned Parquet tables.
+    Parquet,
+    /// callqa JSON Lines, as the ASR pipeline hands it to `callqa ingest`.
+    Jsonl,
+}
+
+/// Flags of `callqa ingest`.
+#[derive(Debug, Clone, Args)]
+pub struct IngestArgs {
+    /// Data root to add to (created if missing).
+    #[arg(long, env = "CALLQA_DATA")]
+    pub data: PathBuf,
+    /// Input files or folders (*.jsonl / *.ndjson: callqa JSON Lines; *.json: one Transcribe
+    /// Call Analytics or Contact Lens analysis per file), or - for standard input.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Write the valid records and report the rejected ones instead of stopping at the first.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// File to write the rejected records to (JSON Lines: file, line, id, reason).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Start time (RFC 3339) for Transcribe files whose recording name carries none.
+    #[arg(long)]
+    pub default_started_at: Option<String>,
+}
+
+impl From<&IngestArgs> for crate::ingest::IngestOptions {
+    fn from(args: &IngestArgs) -> Self {
+        crate::ingest::IngestOptions {
+            root: args.data.clone(),
+            inputs: args.inputs.clone(),
+            skip_invalid: args.skip_invalid,
+            report: args.report.clone(),
+            default_started_at: args.default_started_at.clone(),
+        }
+    }
 }
 
 /// Flags of `callqa sql`.

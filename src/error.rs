@@ -44,6 +44,16 @@ pub enum Error {
     /// A QA rule file was rejected (file, line, column, reason).
     #[error("QA rules: {0}")]
     Rules(#[from] callqa_udfs::qa::RuleError),
+    /// An ingest input was rejected; nothing of the run became visible.
+    #[error("{file}:{line}: {reason} (nothing of this ingest run was written)")]
+    Ingest {
+        /// The input file (`-` for stdin).
+        file: String,
+        /// Line number, from 1.
+        line: u64,
+        /// What was wrong.
+        reason: String,
+    },
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod ingest;
 pub mod parquet_files;
 pub mod pg_compat;
 pub mod qa_views;
@@ -14,5 +15,6 @@ pub mod schema;
 pub mod server;
 pub mod session;
 pub mod sql_shell;
+mod table_rows;
 
 pub use error::{Error, Result};

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use callqa::config::{Cli, Command, EngineConfig, ServerConfig};
-use callqa::generate::{GenerateOptions, generate};
+use callqa::config::{Cli, Command, EngineConfig, OutputFormat, ServerConfig};
+use callqa::generate::{GenerateOptions, generate, generate_jsonl};
+use callqa::ingest::{IngestOptions, ingest};
 use callqa::server::Server;
 
 fn main() -> ExitCode {
@@ -60,12 +61,12 @@ async fn run(cli: Cli) -> callqa::Result<()> {
         Command::Generate(args) => {
             let options = GenerateOptions::from(&args);
             let started = std::time::Instant::now();
-            let summary = tokio::task::spawn_blocking(move || generate(&options))
-                .await
-                .map_err(|e| callqa::Error::InvalidArgument {
-                    what: "generate".to_owned(),
-                    reason: e.to_string(),
-                })??;
+            let format = args.format;
+            let summary = blocking("generate", move || match format {
+                OutputFormat::Parquet => generate(&options),
+                OutputFormat::Jsonl => generate_jsonl(&options),
+            })
+            .await?;
             let rows = summary
                 .rows
                 .iter()
@@ -79,6 +80,40 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             );
             Ok(())
         }
+        Command::Ingest(args) => {
+            let options = IngestOptions::from(&args);
+            let started = std::time::Instant::now();
+            let summary = blocking("ingest", move || ingest(&options)).await?;
+            let recovered = &summary.recovered;
+            if recovered.completed_runs + recovered.discarded_runs > 0 {
+                eprintln!(
+                    "recovered interrupted runs first: {} finished, {} discarded",
+                    recovered.completed_runs, recovered.discarded_runs
+                );
+            }
+            for r in summary.rejected.iter().take(10) {
+                eprintln!("rejected {}:{}: {}", r.file, r.line, r.reason);
+            }
+            if summary.rejected.len() > 10 {
+                eprintln!("… and {} more rejected", summary.rejected.len() - 10);
+            }
+            let rows = summary
+                .rows
+                .iter()
+                .map(|(table, n)| format!("{table} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            println!(
+                "ingested {} calls, {} agents into {} in {:.1}s ({} files; {rows}); {} rejected",
+                summary.calls,
+                summary.agents,
+                args.data.display(),
+                started.elapsed().as_secs_f64(),
+                summary.files.len(),
+                summary.rejected.len()
+            );
+            Ok(())
+        }
         Command::Sql(args) => {
             let output =
                 callqa::sql_shell::run_sql(&EngineConfig::from(&args.data), &args.command).await?;
@@ -86,6 +121,19 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Runs blocking work (file I/O, Parquet encoding) off the async runtime.
+async fn blocking<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> callqa::Result<T> + Send + 'static,
+) -> callqa::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| callqa::Error::InvalidArgument {
+            what: what.to_owned(),
+            reason: e.to_string(),
+        })?
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM; registered as soon as this is called.

@@ -6,7 +6,7 @@
 //! planted effects (sizes from the QA practice in `shared/domain`) are listed in
 //! [`PLANTED`] and documented with their revealing SQL in `sample_data/README.md`.
 
-mod rows;
+mod jsonl;
 mod script;
 
 use std::collections::VecDeque;
@@ -21,8 +21,10 @@ use rand_distr::{Distribution, LogNormal, Normal};
 
 use crate::parquet_files::TableFileWriter;
 use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, UTTERANCES, all_tables};
+use crate::table_rows::{
+    AgentRows, Buffered, CallRows, FeatureRows, SurveyRows, UtteranceRows, finish_batch,
+};
 use crate::{Error, Result};
-use rows::{Buffered, CallRows, FeatureRows, SurveyRows, UtteranceRows, agents_batch};
 use script::{EN, EN_QUEUES, Line, Phrases, QueueScript, ZH, ZH_QUEUES};
 
 /// The queues, in the order of the queue scripts.
@@ -217,6 +219,25 @@ const HOUR_WEIGHTS: [u32; 24] = [
     1, 1, 1, 1, 1, 2, 4, 8, 14, 20, 22, 21, 15, 16, 20, 21, 19, 16, 12, 10, 9, 8, 6, 3,
 ];
 
+/// Writes the synthetic calls as callqa JSON Lines (`calls.jsonl`, `agents.jsonl` in
+/// `opts.out`), the input format of `callqa ingest`: generated as Parquet in a staging folder
+/// first, then exported, so ingesting the output gives back exactly what `generate` writes.
+pub fn generate_jsonl(opts: &GenerateOptions) -> Result<GenerateSummary> {
+    std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
+    let staging = opts.out.join("_generate_parquet");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    }
+    let parquet = GenerateOptions {
+        out: staging.clone(),
+        ..opts.clone()
+    };
+    let summary = generate(&parquet)?;
+    jsonl::export(&staging, &opts.out)?;
+    std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    Ok(summary)
+}
+
 /// Writes a data root of synthetic calls; see the module documentation.
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     validate(opts)?;
@@ -227,7 +248,16 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     let progress = progress_bar(opts);
 
     let mut writer = TableFileWriter::create(&opts.out, &AGENTS, None, "agents.parquet")?;
-    writer.write(&agents_batch(&agents)?)?;
+    let mut rows = AgentRows::new();
+    for agent in &agents {
+        rows.agent_id.append_value(&agent.id);
+        rows.name.append_value(&agent.name);
+        rows.team.append_value(agent.team);
+        rows.site.append_value(agent.site);
+        rows.hired_on.append_value(agent.hired_on_days);
+        rows.shift.append_value(agent.shift.name());
+    }
+    writer.write(&finish_batch(&mut rows)?)?;
     writer.finish()?;
 
     let mut state = RunState {

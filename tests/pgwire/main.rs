@@ -4,6 +4,7 @@
 
 mod functions;
 mod harness;
+mod ingest;
 mod psql;
 mod rules;
 

@@ -1,4 +1,5 @@
-//! Column builders for each table, flushed to Parquet in batches so memory stays bounded.
+//! Column builders for each table, flushed to Parquet in batches so memory stays bounded;
+//! shared by `generate` and `ingest` so both write exactly the schema of [`crate::schema`].
 
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ fn batch(table: &TableDef, columns: Vec<ArrayRef>) -> Result<RecordBatch> {
 }
 
 /// The column builders of one table.
-pub(super) trait Columns {
+pub(crate) trait Columns {
     /// The table the columns belong to.
     fn table() -> &'static TableDef;
     /// Finishes every builder (leaving them empty) in schema order.
@@ -32,7 +33,7 @@ pub(super) trait Columns {
 
 /// Column builders plus a row count: written out whenever `limit` rows are buffered.
 #[derive(Debug)]
-pub(super) struct Buffered<C> {
+pub(crate) struct Buffered<C> {
     pub cols: C,
     rows: usize,
     limit: usize,
@@ -69,7 +70,7 @@ impl<C: Columns> Buffered<C> {
 
 /// Buffered `calls` rows.
 #[derive(Debug)]
-pub(super) struct CallRows {
+pub(crate) struct CallRows {
     pub call_id: StringBuilder,
     pub started_at: TimestampMicrosecondBuilder,
     pub ended_at: TimestampMicrosecondBuilder,
@@ -152,7 +153,7 @@ impl Columns for CallRows {
 
 /// Buffered `utterances` rows.
 #[derive(Debug)]
-pub(super) struct UtteranceRows {
+pub(crate) struct UtteranceRows {
     pub call_id: StringBuilder,
     pub start_ms: Int64Builder,
     pub turn: Int32Builder,
@@ -196,7 +197,7 @@ impl Columns for UtteranceRows {
 
 /// Buffered `audio_features` rows.
 #[derive(Debug)]
-pub(super) struct FeatureRows {
+pub(crate) struct FeatureRows {
     pub call_id: StringBuilder,
     pub second: Int32Builder,
     pub speaker: StringBuilder,
@@ -249,7 +250,7 @@ impl Columns for FeatureRows {
 
 /// Buffered `surveys` rows.
 #[derive(Debug)]
-pub(super) struct SurveyRows {
+pub(crate) struct SurveyRows {
     pub call_id: StringBuilder,
     pub answered_at: TimestampMicrosecondBuilder,
     pub csat: Int32Builder,
@@ -285,31 +286,48 @@ impl Columns for SurveyRows {
     }
 }
 
-/// The `agents` table in one batch (it is small).
-pub(super) fn agents_batch(agents: &[super::Agent]) -> Result<RecordBatch> {
-    let mut id = StringBuilder::new();
-    let mut name = StringBuilder::new();
-    let mut team = StringBuilder::new();
-    let mut site = StringBuilder::new();
-    let mut hired_on = Date32Builder::new();
-    let mut shift = StringBuilder::new();
-    for agent in agents {
-        id.append_value(&agent.id);
-        name.append_value(&agent.name);
-        team.append_value(agent.team);
-        site.append_value(agent.site);
-        hired_on.append_value(agent.hired_on_days);
-        shift.append_value(agent.shift.name());
+/// Buffered `agents` rows.
+#[derive(Debug)]
+pub(crate) struct AgentRows {
+    pub agent_id: StringBuilder,
+    pub name: StringBuilder,
+    pub team: StringBuilder,
+    pub site: StringBuilder,
+    pub hired_on: Date32Builder,
+    pub shift: StringBuilder,
+}
+
+impl AgentRows {
+    pub fn new() -> Self {
+        AgentRows {
+            agent_id: StringBuilder::new(),
+            name: StringBuilder::new(),
+            team: StringBuilder::new(),
+            site: StringBuilder::new(),
+            hired_on: Date32Builder::new(),
+            shift: StringBuilder::new(),
+        }
     }
-    batch(
-        &AGENTS,
+}
+
+impl Columns for AgentRows {
+    fn table() -> &'static TableDef {
+        &AGENTS
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
         vec![
-            Arc::new(id.finish()),
-            Arc::new(name.finish()),
-            Arc::new(team.finish()),
-            Arc::new(site.finish()),
-            Arc::new(hired_on.finish()),
-            Arc::new(shift.finish()),
-        ],
-    )
+            Arc::new(self.agent_id.finish()),
+            Arc::new(self.name.finish()),
+            Arc::new(self.team.finish()),
+            Arc::new(self.site.finish()),
+            Arc::new(self.hired_on.finish()),
+            Arc::new(self.shift.finish()),
+        ]
+    }
+}
+
+/// Finishes builders into one batch of their table (for tables small enough to build whole).
+pub(crate) fn finish_batch<C: Columns>(cols: &mut C) -> Result<RecordBatch> {
+    batch(C::table(), cols.finish())
 }
