@@ -5,6 +5,8 @@
 #![warn(missing_docs)]
 
 mod conversation;
+#[cfg(test)]
+mod fuzz_tests;
 mod pii;
 pub mod qa;
 mod sentiment;

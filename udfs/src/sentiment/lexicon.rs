@@ -102,7 +102,7 @@ static VADER: LazyLock<SentimentIntensityAnalyzer> = LazyLock::new(SentimentInte
 
 /// VADER's compound score (vaderSentiment 3.3.2 parity, rounded to 4 decimals as it does).
 pub(crate) fn score_en(text: &str) -> f64 {
-    VADER.polarity_scores(text).compound.clamp(-1.0, 1.0)
+    VADER.compound(text).clamp(-1.0, 1.0)
 }
 
 /// One entry of the Chinese lexicon.
