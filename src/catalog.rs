@@ -2,7 +2,9 @@
 //!
 //! The schema of every table is fixed by [`crate::schema`], never inferred from the files, so
 //! a missing folder is an empty table and a stray file with other columns cannot change what
-//! clients see. Files are listed per query, so new files are visible without a restart.
+//! clients see. Files are listed per query, so new files are visible without a restart. A
+//! data root in object storage (`s3://bucket/prefix`) is registered in DataFusion's runtime
+//! and its table folders are listed the same way.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,23 +17,42 @@ use datafusion::datasource::listing::{
 use datafusion::parquet::file::metadata::ParquetMetaDataReader;
 use datafusion::prelude::{SessionContext, col};
 
+use crate::object_store_root::{ObjectRoot, ObjectStoreSettings, is_object_store_url};
 use crate::schema::{PARTITION_COLUMN, TableDef, all_tables};
 use crate::{Error, Result};
 
-/// A data root: where the table folders live.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A data root: where the table folders live, a local directory or an `s3://` prefix.
+#[derive(Debug, Clone)]
 pub struct DataRoot {
-    dir: PathBuf,
+    location: Location,
+}
+
+#[derive(Debug, Clone)]
+enum Location {
+    Local(PathBuf),
+    ObjectStore(Box<ObjectRoot>),
 }
 
 impl DataRoot {
+    /// Opens a data root: a local directory (which must exist) or `s3://bucket/prefix`
+    /// (configured from the environment and probed, see [`crate::object_store_root`]).
+    pub async fn open(root: &str, settings: &ObjectStoreSettings) -> Result<Self> {
+        if is_object_store_url(root) {
+            let store = ObjectRoot::open(root, settings).await?;
+            return Ok(DataRoot {
+                location: Location::ObjectStore(Box::new(store)),
+            });
+        }
+        Self::open_local(root)
+    }
+
     /// Opens a data root given as a local directory path; it must exist.
-    pub fn open(root: &str) -> Result<Self> {
+    pub fn open_local(root: &str) -> Result<Self> {
         let dir = PathBuf::from(root);
         if root.contains("://") && !root.starts_with("file://") {
             return Err(Error::DataRoot {
                 root: root.to_owned(),
-                reason: "only local directories are supported so far".to_owned(),
+                reason: "only local directories and s3:// URLs are supported".to_owned(),
             });
         }
         let dir = match root.strip_prefix("file://") {
@@ -52,17 +73,34 @@ impl DataRoot {
             });
         }
         let dir = std::path::absolute(&dir).map_err(|e| Error::io(&dir, e))?;
-        Ok(DataRoot { dir })
+        Ok(DataRoot {
+            location: Location::Local(dir),
+        })
     }
 
-    /// The directory of the data root.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// The directory of a local data root; `None` for object storage.
+    pub fn dir(&self) -> Option<&Path> {
+        match &self.location {
+            Location::Local(dir) => Some(dir),
+            Location::ObjectStore(_) => None,
+        }
     }
 
-    /// The folder of one table.
-    pub fn table_dir(&self, table: &TableDef) -> PathBuf {
-        self.dir.join(table.name)
+    /// The object-store root; `None` for a local directory.
+    pub fn object_store(&self) -> Option<&ObjectRoot> {
+        match &self.location {
+            Location::Local(_) => None,
+            Location::ObjectStore(store) => Some(store),
+        }
+    }
+}
+
+impl std::fmt::Display for DataRoot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.location {
+            Location::Local(dir) => write!(f, "{}", dir.display()),
+            Location::ObjectStore(store) => f.write_str(store.url()),
+        }
     }
 }
 
@@ -75,7 +113,7 @@ pub struct TableSummary {
     pub rows: u64,
     /// Readable Parquet files.
     pub files: usize,
-    /// Files whose footer could not be read, with the reason.
+    /// Files (local paths, or `s3://` URLs) whose footer could not be read, with the reason.
     pub unreadable: Vec<(PathBuf, String)>,
     /// Whether the table folder exists at all.
     pub folder_exists: bool,
@@ -86,11 +124,26 @@ pub struct TableSummary {
 /// An unreadable file is reported in its table's summary (and logged by name) but does not
 /// stop the other tables: queries that touch it fail, the rest keep serving.
 pub async fn register_tables(ctx: &SessionContext, root: &DataRoot) -> Result<Vec<TableSummary>> {
+    if let Some(store) = root.object_store() {
+        ctx.register_object_store(&store.store_url()?, Arc::clone(store.store()));
+    }
     let mut summaries = Vec::new();
     for table in all_tables() {
-        let dir = root.table_dir(table);
-        ctx.register_table(table.name, listing_table(table, &dir)?)?;
-        let summary = summarize(table, &dir);
+        let summary = match &root.location {
+            Location::Local(dir) => {
+                let dir = dir.join(table.name);
+                ctx.register_table(
+                    table.name,
+                    listing_table(table, &dir.display().to_string())?,
+                )?;
+                summarize(table, &dir)
+            }
+            Location::ObjectStore(store) => {
+                let url = store.folder_url(table.name);
+                ctx.register_table(table.name, listing_table(table, &url)?)?;
+                summarize_objects(table, store).await
+            }
+        };
         for (path, reason) in &summary.unreadable {
             tracing::warn!(table = table.name, file = %path.display(), %reason, "unreadable Parquet file");
         }
@@ -99,8 +152,8 @@ pub async fn register_tables(ctx: &SessionContext, root: &DataRoot) -> Result<Ve
     Ok(summaries)
 }
 
-fn listing_table(table: &TableDef, dir: &Path) -> Result<Arc<ListingTable>> {
-    let mut url = dir.display().to_string();
+fn listing_table(table: &TableDef, folder: &str) -> Result<Arc<ListingTable>> {
+    let mut url = folder.to_owned();
     if !url.ends_with('/') {
         url.push('/'); // a trailing slash makes it a folder to list, not a single file
     }
@@ -145,6 +198,49 @@ fn summarize(table: &'static TableDef, dir: &Path) -> TableSummary {
                 summary.files += 1;
             }
             Err(reason) => summary.unreadable.push((file, reason)),
+        }
+    }
+    summary
+}
+
+/// Counts rows from the footers of every visible Parquet object of a table folder in
+/// object storage, a few footers at a time.
+async fn summarize_objects(table: &'static TableDef, root: &ObjectRoot) -> TableSummary {
+    use futures::StreamExt;
+    let mut summary = TableSummary {
+        name: table.name,
+        rows: 0,
+        files: 0,
+        unreadable: Vec::new(),
+        folder_exists: false,
+    };
+    let objects = match root.visible_parquet(root.store(), table.name).await {
+        Ok(objects) => objects,
+        Err(reason) => {
+            summary
+                .unreadable
+                .push((PathBuf::from(root.folder_url(table.name)), reason));
+            return summary;
+        }
+    };
+    summary.folder_exists = !objects.is_empty();
+    let footers: Vec<_> = futures::stream::iter(objects)
+        .map(|meta| async move {
+            let rows = root.footer_rows(&meta).await;
+            (meta, rows)
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    for (meta, rows) in footers {
+        match rows {
+            Ok(rows) => {
+                summary.rows += rows;
+                summary.files += 1;
+            }
+            Err(reason) => summary
+                .unreadable
+                .push((PathBuf::from(root.location(&meta.location)), reason)),
         }
     }
     summary

@@ -40,7 +40,8 @@ pub enum Command {
 /// Where the data lives.
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
-    /// Data root: a local directory holding calls/, utterances/, audio_features/, surveys/, agents/.
+    /// Data root: a local directory holding calls/, utterances/, audio_features/, surveys/,
+    /// agents/, or `s3://bucket/prefix` (AWS_* / CALLQA_S3_* environment variables).
     #[arg(long, env = "CALLQA_DATA", default_value = DEFAULT_DATA)]
     pub data: String,
     /// Folder of QA rule files (*.toml); default: rules/ of the data root, else the built-in
@@ -110,7 +111,7 @@ pub enum OutputFormat {
 /// Flags of `callqa ingest`.
 #[derive(Debug, Clone, Args)]
 pub struct IngestArgs {
-    /// Data root to add to (created if missing).
+    /// Data root to add to: a directory (created if missing) or `s3://bucket/prefix`.
     #[arg(long, env = "CALLQA_DATA")]
     pub data: PathBuf,
     /// Input files or folders (*.jsonl / *.ndjson: callqa JSON Lines; *.json: one Transcribe
@@ -158,6 +159,8 @@ pub struct EngineConfig {
     pub data: String,
     /// Folder of QA rule files; `None`: `rules/` of the data root, else the built-in set.
     pub rules: Option<String>,
+    /// Object-store settings that override the environment (`s3://` data roots).
+    pub object_store: crate::object_store_root::ObjectStoreSettings,
 }
 
 impl EngineConfig {
@@ -166,6 +169,7 @@ impl EngineConfig {
         Self {
             data: data.into(),
             rules: None,
+            object_store: Default::default(),
         }
     }
 }
@@ -186,6 +190,7 @@ impl From<&DataArgs> for EngineConfig {
         EngineConfig {
             data: args.data.clone(),
             rules: args.rules.clone(),
+            object_store: Default::default(),
         }
     }
 }

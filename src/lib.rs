@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod generate;
 pub mod ingest;
+pub mod object_store_root;
 pub mod parquet_files;
 pub mod pg_compat;
 pub mod qa_views;

@@ -52,7 +52,7 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             println!(
                 "callqa listening on {} (data {}: {})",
                 server.local_addr(),
-                engine.root().dir().display(),
+                engine.root(),
                 engine.tables_line()
             );
             server.run(stop).await;

@@ -14,10 +14,11 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::setup_pg_catalog;
 
-use callqa_udfs::qa::{RuleSource, RuleStore, register_qa};
+use callqa_udfs::qa::{RuleError, RuleSource, RuleStore, register_qa};
 
 use crate::catalog::{DataRoot, TableSummary, register_tables};
 use crate::config::EngineConfig;
+use crate::object_store_root::ObjectRoot;
 use crate::{Result, pg_compat};
 
 /// The database (catalog) name clients connect to.
@@ -39,7 +40,7 @@ pub struct Engine {
 impl Engine {
     /// Opens the data root and registers its tables, pg_catalog and the callqa functions.
     pub async fn open(config: &EngineConfig) -> Result<Self> {
-        let root = DataRoot::open(&config.data)?;
+        let root = DataRoot::open(&config.data, &config.object_store).await?;
         let session_config = SessionConfig::new()
             .with_information_schema(true)
             .with_create_default_catalog_and_schema(true)
@@ -59,10 +60,10 @@ impl Engine {
         setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
         callqa_udfs::register_all(&ctx);
         pg_compat::register_functions(&ctx);
-        let rules = Arc::new(RuleStore::open(rule_source(
-            &root,
-            config.rules.as_deref(),
-        ))?);
+        let source = rule_source(&root, config.rules.as_deref()).await?;
+        // An object-store loader reads on a thread and runtime of its own (a short block of
+        // this task at start-up; reloads run the same way from the SQL function).
+        let rules = Arc::new(RuleStore::open(source)?);
         register_qa(&ctx, &rules)?;
         crate::qa_views::create_views(&ctx).await?;
         Ok(Engine {
@@ -113,19 +114,62 @@ const DEFAULT_RULES: &str = include_str!("../sample_data/rules/default.toml");
 
 /// Where the rules come from: `--rules`, else `rules/` of the data root, else the built-in
 /// default set.
-fn rule_source(root: &DataRoot, rules: Option<&str>) -> RuleSource {
+async fn rule_source(root: &DataRoot, rules: Option<&str>) -> Result<RuleSource> {
     if let Some(dir) = rules {
-        return RuleSource::Folder(dir.into());
+        return Ok(RuleSource::Folder(dir.into()));
     }
-    let dir = root.dir().join("rules");
-    if dir.is_dir() {
+    let builtin = RuleSource::Builtin {
+        name: "built-in default.toml".to_owned(),
+        text: DEFAULT_RULES,
+    };
+    if let Some(store) = root.object_store() {
+        if !store.has_rules().await? {
+            return Ok(builtin);
+        }
+        let store = store.clone();
+        return Ok(RuleSource::Loader {
+            name: format!("{}/rules", store.url()),
+            load: Arc::new(move || {
+                // Called from a SQL function on a runtime worker: read on a runtime of its
+                // own, with a client of its own.
+                crate::object_store_root::on_own_runtime(|runtime| {
+                    let client = store.fresh_store()?;
+                    Ok(runtime.block_on(read_object_rules(&store, &client)))
+                })
+                .unwrap_or_else(|e| {
+                    Err(RuleError {
+                        file: format!("{}/rules", store.url()),
+                        line: 0,
+                        column: 0,
+                        reason: e.to_string(),
+                    })
+                })
+            }),
+        });
+    }
+    let Some(dir) = root.dir().map(|dir| dir.join("rules")) else {
+        return Ok(builtin);
+    };
+    Ok(if dir.is_dir() {
         RuleSource::Folder(dir)
     } else {
-        RuleSource::Builtin {
-            name: "built-in default.toml".to_owned(),
-            text: DEFAULT_RULES,
-        }
-    }
+        builtin
+    })
+}
+
+/// The rule files under `rules/` of an object-store root; an error names the object.
+async fn read_object_rules(
+    root: &ObjectRoot,
+    client: &Arc<dyn object_store::ObjectStore>,
+) -> std::result::Result<Vec<(String, String)>, RuleError> {
+    root.read_rules(client)
+        .await
+        .map_err(|(file, reason)| RuleError {
+            file,
+            line: 0,
+            column: 0,
+            reason,
+        })
 }
 
 /// Shared handle to the engine.

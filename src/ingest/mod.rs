@@ -9,6 +9,7 @@
 //! is complete and fsynced. Call ids are unique across the data root: a call id that is
 //! already there, or twice in the input, is rejected (never counted twice); agents likewise.
 
+pub mod object_store_publish;
 pub mod record;
 pub mod staging;
 pub mod transcribe;
@@ -22,6 +23,7 @@ use datafusion::arrow::array::AsArray;
 use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::object_store_root::ObjectStoreSettings;
 use crate::parquet_files::TableFileWriter;
 use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
 use crate::table_rows::{
@@ -40,7 +42,7 @@ const FLUSH_CALLS: usize = 50_000;
 /// Options of one ingest run.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
-    /// The data root to add to (created if missing).
+    /// The data root to add to: a directory (created if missing) or `s3://bucket/prefix`.
     pub root: PathBuf,
     /// Files, folders (searched for `*.jsonl`, `*.ndjson`, `*.json`) or `-` for stdin.
     pub inputs: Vec<String>,
@@ -75,7 +77,7 @@ pub struct IngestSummary {
     pub agents: u64,
     /// Rows added per table.
     pub rows: BTreeMap<&'static str, u64>,
-    /// Parquet files published.
+    /// Parquet files published (local paths, or `s3://` URLs).
     pub files: Vec<PathBuf>,
     /// Records rejected (only with `skip_invalid`).
     pub rejected: Vec<Rejected>,
@@ -83,18 +85,44 @@ pub struct IngestSummary {
     pub recovered: Recovered,
 }
 
-/// Runs an ingest; see the module documentation.
+/// Runs an ingest; see the module documentation. `opts.root` may be an `s3://bucket/prefix`
+/// URL: the run is then staged in a local temporary folder and published with
+/// [`object_store_publish`].
 pub fn ingest(opts: &IngestOptions) -> Result<IngestSummary> {
+    ingest_with(opts, &ObjectStoreSettings::default())
+}
+
+/// [`ingest`], with object-store settings that override the environment.
+pub fn ingest_with(opts: &IngestOptions, settings: &ObjectStoreSettings) -> Result<IngestSummary> {
+    if let Some(url) = opts
+        .root
+        .to_str()
+        .filter(|root| crate::object_store_root::is_object_store_url(root))
+    {
+        return object_store_publish::ingest(url, opts, settings);
+    }
     std::fs::create_dir_all(&opts.root).map_err(|e| Error::io(&opts.root, e))?;
-    let (mut run, recovered) = Run::begin(&opts.root)?;
+    let (run, recovered) = Run::begin(&opts.root)?;
+    let known_calls = existing_ids(&opts.root, &CALLS, "call_id")?;
+    let known_agents = existing_ids(&opts.root, &AGENTS, "agent_id")?;
+    let mut summary = stage(opts, run, known_calls, known_agents)?;
+    summary.recovered = recovered;
+    Ok(summary)
+}
+
+/// Reads every input into `run` and commits it (into the run's root); the calls and agents
+/// already in the data root are `known_calls` / `known_agents`.
+fn stage(
+    opts: &IngestOptions,
+    mut run: Run,
+    known_calls: HashSet<String>,
+    known_agents: HashSet<String>,
+) -> Result<IngestSummary> {
     let mut state = State {
-        known_calls: existing_ids(&opts.root, &CALLS, "call_id")?,
-        known_agents: existing_ids(&opts.root, &AGENTS, "agent_id")?,
+        known_calls,
+        known_agents,
         buffer: Buffer::default(),
-        summary: IngestSummary {
-            recovered,
-            ..IngestSummary::default()
-        },
+        summary: IngestSummary::default(),
         skip_invalid: opts.skip_invalid,
         default_started_at: opts.default_started_at.clone(),
         file_seq: 0,
@@ -531,18 +559,29 @@ fn existing_ids(root: &Path, table: &TableDef, column: &str) -> Result<HashSet<S
         let mask = ProjectionMask::leaves(builder.parquet_schema(), [index]);
         let reader = builder.with_projection(mask).build().map_err(parquet)?;
         for batch in reader {
-            let batch = batch?;
-            let ids_column = batch.column(0);
-            let strings = ids_column
-                .as_string_opt::<i32>()
-                .ok_or_else(|| Error::DataRoot {
-                    root: root.display().to_string(),
-                    reason: format!("{}: {column} is not a string column", path.display()),
-                })?;
-            ids.extend(strings.iter().flatten().map(str::to_owned));
+            add_ids(&batch?, &mut ids).map_err(|()| Error::DataRoot {
+                root: root.display().to_string(),
+                reason: format!("{}: {column} is not a string column", path.display()),
+            })?;
         }
     }
     Ok(ids)
+}
+
+/// Adds the ids of a one-column batch; `Err` when the column holds no strings.
+fn add_ids(
+    batch: &datafusion::arrow::array::RecordBatch,
+    ids: &mut HashSet<String>,
+) -> std::result::Result<(), ()> {
+    let column = batch.column(0);
+    if let Some(strings) = column.as_string_opt::<i32>() {
+        ids.extend(strings.iter().flatten().map(str::to_owned));
+    } else if let Some(strings) = column.as_string_view_opt() {
+        ids.extend(strings.iter().flatten().map(str::to_owned));
+    } else {
+        return Err(());
+    }
+    Ok(())
 }
 
 fn write_report(path: &Path, rejected: &[Rejected]) -> Result<()> {

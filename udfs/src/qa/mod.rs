@@ -24,7 +24,7 @@ pub mod rules;
 pub mod store;
 
 pub use rules::RuleError;
-pub use store::{ReloadSummary, RuleSource, RuleStore};
+pub use store::{ReloadSummary, RuleLoader, RuleSource, RuleStore};
 
 /// Documentation section of the QA functions.
 pub(crate) const DOC_SECTION_QA: DocSection = DocSection {

@@ -11,8 +11,12 @@ use std::sync::{Arc, RwLock};
 use super::matcher::CompiledRules;
 use super::rules::{RuleDef, RuleError, check_unique_ids, parse_rule_file};
 
+/// Reads a rule set from somewhere this crate does not know (object storage): `(file name,
+/// TOML text)` pairs in the order to load them, or an error naming what could not be read.
+pub type RuleLoader = Arc<dyn Fn() -> Result<Vec<(String, String)>, RuleError> + Send + Sync>;
+
 /// Where rules come from.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum RuleSource {
     /// Every `*.toml` file of a folder, in name order.
     Folder(PathBuf),
@@ -23,6 +27,28 @@ pub enum RuleSource {
         /// The TOML text.
         text: &'static str,
     },
+    /// Files read by a loader supplied by the caller, called on open and on every reload
+    /// (from the thread running the query that reloads, so it must not need an async context).
+    Loader {
+        /// Name of the source (for example `s3://bucket/prefix/rules`), used in errors.
+        name: String,
+        /// Reads every rule file.
+        load: RuleLoader,
+    },
+}
+
+impl std::fmt::Debug for RuleSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuleSource::Folder(dir) => f.debug_tuple("Folder").field(dir).finish(),
+            RuleSource::Builtin { name, .. } => {
+                f.debug_struct("Builtin").field("name", name).finish()
+            }
+            RuleSource::Loader { name, .. } => {
+                f.debug_struct("Loader").field("name", name).finish()
+            }
+        }
+    }
 }
 
 /// The active rule set, shared by the QA functions and the `qa_rules` table.
@@ -124,6 +150,7 @@ fn load(source: &RuleSource) -> Result<CompiledRules, RuleError> {
     let files: Vec<(String, String)> = match source {
         RuleSource::Builtin { name, text } => vec![(name.clone(), (*text).to_owned())],
         RuleSource::Folder(dir) => read_folder(dir)?,
+        RuleSource::Loader { load, .. } => load()?,
     };
     let mut rules: Vec<(String, RuleDef)> = Vec::new();
     for (file, text) in &files {
@@ -143,7 +170,7 @@ fn load(source: &RuleSource) -> Result<CompiledRules, RuleError> {
 fn source_name(source: &RuleSource) -> String {
     match source {
         RuleSource::Folder(dir) => dir.display().to_string(),
-        RuleSource::Builtin { name, .. } => name.clone(),
+        RuleSource::Builtin { name, .. } | RuleSource::Loader { name, .. } => name.clone(),
     }
 }
 
@@ -173,4 +200,46 @@ fn read_folder(dir: &Path) -> Result<Vec<(String, String)>, RuleError> {
             Ok((p.display().to_string(), text))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::sync::Mutex;
+
+    use super::*;
+
+    const GOOD: &str = r#"
+[[rule]]
+id = "greeting"
+name = "Greeting"
+dimension = "communication"
+weight = 10
+severity = "major"
+speaker = "agent"
+condition = { type = "phrases", mode = "any", phrases = ["hello"] }
+"#;
+
+    #[test]
+    fn a_loader_is_called_on_open_and_reload_and_bad_files_keep_the_old_rules() {
+        let text = Arc::new(Mutex::new(GOOD.to_owned()));
+        let current = Arc::clone(&text);
+        let source = RuleSource::Loader {
+            name: "s3://bucket/root/rules".to_owned(),
+            load: Arc::new(move || {
+                Ok(vec![(
+                    "s3://bucket/root/rules/a.toml".to_owned(),
+                    current.lock().unwrap().clone(),
+                )])
+            }),
+        };
+        assert!(format!("{source:?}").contains("s3://bucket/root/rules"));
+        let store = RuleStore::open(source).unwrap();
+        assert_eq!(store.current().rules.len(), 1);
+        *text.lock().unwrap() = "[[rule]\nid = ".to_owned();
+        let err = store.reload().unwrap_err().to_string();
+        assert!(err.starts_with("s3://bucket/root/rules/a.toml:1:"), "{err}");
+        assert_eq!(store.current().rules.len(), 1);
+    }
 }
