@@ -159,7 +159,7 @@ fn a_bad_record_stops_the_run_naming_file_line_and_reason_and_writes_nothing() {
         ),
         (
             edit(&good[2], |v| v["utterances"][0]["speaker"] = "robot".into()),
-            "utterances[0]: speaker 'robot' is not one of agent, customer",
+            "unknown variant `robot`, expected `agent` or `customer`",
         ),
         (
             edit(&good[2], |v| {

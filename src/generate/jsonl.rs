@@ -16,7 +16,7 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::catalog::visible_parquet_files;
 use crate::ingest::record::{
-    AgentRecord, CallRecord, FeatureRecord, SurveyRecord, UtteranceRecord,
+    AgentRecord, CallRecord, FeatureRecord, Speaker, SurveyRecord, UtteranceRecord,
 };
 use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
 use crate::{Error, Result};
@@ -76,7 +76,7 @@ pub fn export(parquet: &Path, out: &Path) -> Result<u64> {
                 let call = call_of(&c, row)?;
                 calls[call].utterances.push(UtteranceRecord {
                     turn: c.int32("turn", row)?,
-                    speaker: c.string("speaker", row)?,
+                    speaker: c.speaker(row)?,
                     start_ms: c.int64("start_ms", row)?,
                     end_ms: c.int64("end_ms", row)?,
                     text: c.string("text", row)?,
@@ -90,7 +90,7 @@ pub fn export(parquet: &Path, out: &Path) -> Result<u64> {
                 let call = call_of(&c, row)?;
                 calls[call].audio_features.push(FeatureRecord {
                     second: c.int32("second", row)?,
-                    speaker: c.string("speaker", row)?,
+                    speaker: c.speaker(row)?,
                     voiced: c.boolean("voiced", row)?,
                     pitch_hz: c.optional_float64("pitch_hz", row)?,
                     energy_db: c.float64("energy_db", row)?,
@@ -209,6 +209,17 @@ impl Columns<'_> {
 
     fn string(&self, name: &str, row: usize) -> Result<String> {
         Ok(self.optional_string(name, row)?.unwrap_or_default())
+    }
+
+    fn speaker(&self, row: usize) -> Result<Speaker> {
+        match self.string("speaker", row)?.as_str() {
+            "agent" => Ok(Speaker::Agent),
+            "customer" => Ok(Speaker::Customer),
+            other => Err(Error::InvalidArgument {
+                what: "generated data".to_owned(),
+                reason: format!("speaker '{other}'"),
+            }),
+        }
     }
 
     fn int64(&self, name: &str, row: usize) -> Result<i64> {

@@ -401,7 +401,7 @@ impl State {
                 r.call_id.append_value(&call.record.call_id);
                 r.start_ms.append_value(u.start_ms);
                 r.turn.append_value(u.turn);
-                r.speaker.append_value(&u.speaker);
+                r.speaker.append_value(u.speaker);
                 r.end_ms.append_value(u.end_ms);
                 r.text.append_value(&u.text);
                 r.asr_confidence.append_value(u.asr_confidence);
@@ -429,7 +429,7 @@ impl State {
                 let r = &mut rows.cols;
                 r.call_id.append_value(&call.record.call_id);
                 r.second.append_value(f.second);
-                r.speaker.append_value(&f.speaker);
+                r.speaker.append_value(f.speaker);
                 r.voiced.append_value(f.voiced);
                 r.pitch_hz.append_option(f.pitch_hz);
                 r.energy_db.append_value(f.energy_db);

@@ -15,7 +15,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::record::{CallRecord, FeatureRecord, UtteranceRecord};
+use super::record::{CallRecord, FeatureRecord, Speaker, UtteranceRecord};
 
 /// Placeholder for metadata the format does not carry.
 pub const UNKNOWN: &str = "unknown";
@@ -189,7 +189,7 @@ pub fn to_call(
     };
 
     // Contact Lens names participants by id; map ids to roles.
-    let role_of = |turn: &Turn| -> Result<&'static str, String> {
+    let role_of = |turn: &Turn| -> Result<Speaker, String> {
         let role = turn.participant_role.clone().or_else(|| {
             let id = turn.participant_id.as_deref()?;
             doc.participants
@@ -199,17 +199,20 @@ pub fn to_call(
                 .or_else(|| Some(id.to_owned()))
         });
         match role.as_deref() {
-            Some("AGENT") => Ok("agent"),
-            Some("CUSTOMER") => Ok("customer"),
+            Some("AGENT") => Ok(Speaker::Agent),
+            Some("CUSTOMER") => Ok(Speaker::Customer),
             other => Err(format!("unknown participant {other:?}")),
         }
     };
     let characteristics = doc.conversation_characteristics.unwrap_or_default();
-    let words_per_minute = |speaker: &str| {
+    let words_per_minute = |speaker: Speaker| {
         characteristics
             .talk_speed
             .as_ref()
-            .and_then(|s| s.details_by_participant.get(&speaker.to_uppercase()))
+            .and_then(|s| {
+                s.details_by_participant
+                    .get(&speaker.as_str().to_uppercase())
+            })
             .and_then(|s| s.average_words_per_minute)
             .unwrap_or(0.0)
     };
@@ -232,7 +235,7 @@ pub fn to_call(
         };
         utterances.push(UtteranceRecord {
             turn: i32::try_from(turn_no).unwrap_or(i32::MAX),
-            speaker: speaker.to_owned(),
+            speaker,
             start_ms: turn.begin_offset_millis,
             end_ms: turn.end_offset_millis,
             text: turn.content.clone(),
@@ -248,7 +251,7 @@ pub fn to_call(
                 .any(|&(b, e)| b < (second + 1) * 1000 && second * 1000 < e);
             features.push(FeatureRecord {
                 second: i32::try_from(second).unwrap_or(i32::MAX),
-                speaker: speaker.to_owned(),
+                speaker,
                 voiced: true,
                 pitch_hz: None,
                 // Loudness score 0–100 on a dBFS-like scale: 100 is full scale.
@@ -262,7 +265,7 @@ pub fn to_call(
         }
     }
     // Turns can share a second; keep one row per second and speaker (the first).
-    features.sort_by(|a, b| (a.second, &a.speaker).cmp(&(b.second, &b.speaker)));
+    features.sort_by_key(|f| (f.second, f.speaker));
     features.dedup_by(|a, b| a.second == b.second && a.speaker == b.speaker);
 
     let last_end = utterances.iter().map(|u| u.end_ms).max().unwrap_or(0);
