@@ -67,12 +67,7 @@ async fn run(cli: Cli) -> callqa::Result<()> {
                 OutputFormat::Jsonl => generate_jsonl(&options),
             })
             .await?;
-            let rows = summary
-                .rows
-                .iter()
-                .map(|(table, n)| format!("{table} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let rows = rows_line(summary.rows.iter().map(|(table, n)| (table, n)));
             println!(
                 "wrote {} in {:.1}s: {rows}",
                 args.out.display(),
@@ -97,12 +92,7 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             if summary.rejected.len() > 10 {
                 eprintln!("… and {} more rejected", summary.rejected.len() - 10);
             }
-            let rows = summary
-                .rows
-                .iter()
-                .map(|(table, n)| format!("{table} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let rows = rows_line(summary.rows.iter().map(|(table, n)| (table, n)));
             println!(
                 "ingested {} calls, {} agents into {} in {:.1}s ({} files; {rows}); {} rejected",
                 summary.calls,
@@ -121,6 +111,13 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             Ok(())
         }
     }
+}
+
+/// "calls 12, utterances 281, …": rows written per table.
+fn rows_line<'a>(rows: impl Iterator<Item = (&'a &'static str, &'a u64)>) -> String {
+    rows.map(|(table, n)| format!("{table} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs blocking work (file I/O, Parquet encoding) off the async runtime.
