@@ -92,7 +92,7 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             if summary.rejected.len() > 10 {
                 eprintln!("… and {} more rejected", summary.rejected.len() - 10);
             }
-            let rows = rows_line(summary.rows.iter().map(|(table, n)| (table, n)));
+            let rows = rows_line(summary.rows.iter());
             println!(
                 "ingested {} calls, {} agents into {} in {:.1}s ({} files; {rows}); {} rejected",
                 summary.calls,
