@@ -59,6 +59,8 @@ pub struct Verdict {
 /// the phrases found in each.
 struct Call<'a> {
     utts: &'a [Utterance],
+    /// Speech units (CJK characters, words) of each utterance, counted once per call.
+    units: Vec<(u64, u64)>,
     hits: Vec<Vec<u32>>,
     normalized: Vec<String>,
     end_ms: i64,
@@ -76,10 +78,13 @@ pub fn evaluate_call(
     utts.sort_unstable();
     let normalized: Vec<String> = utts.iter().map(|u| normalize(&u.text)).collect();
     let hits = normalized.iter().map(|n| rules.hits(n)).collect();
-    let (cjk, words) = utts.iter().fold((0, 0), |(c, w), u| {
-        let (uc, uw) = crate::speech::speech_rate::units(&u.text);
-        (c + uc, w + uw)
-    });
+    let units: Vec<(u64, u64)> = utts
+        .iter()
+        .map(|u| crate::speech::speech_rate::units(&u.text))
+        .collect();
+    let (cjk, words) = units
+        .iter()
+        .fold((0, 0), |(c, w), (uc, uw)| (c + uc, w + uw));
     let language = if cjk > 0 && cjk >= words {
         Language::Zh
     } else {
@@ -87,6 +92,7 @@ pub fn evaluate_call(
     };
     let call = Call {
         utts,
+        units,
         hits,
         normalized,
         end_ms: utts.iter().map(|u| u.end_ms).max().unwrap_or(0),
@@ -271,7 +277,7 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
             let mut first = None;
             for (k, u) in utts.iter().enumerate() {
                 if speaks(speaker, u.who) && u.end_ms > u.start_ms {
-                    let (cjk, words) = crate::speech::speech_rate::units(&u.text);
+                    let (cjk, words) = call.units[k];
                     units += if cjk > 0 && cjk >= words {
                         cjk + words
                     } else {

@@ -65,6 +65,25 @@ fn is_cjk(c: char) -> bool {
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
+/// Punctuation of Chinese transcripts (ideographic space, 、。〃, curly quotes, ellipsis,
+/// angle brackets and fullwidth ！？，： …): none is alphanumeric, and answering that here
+/// spares the Unicode table lookups.
+pub(crate) fn is_common_separator(c: char) -> bool {
+    matches!(c,
+        '\u{3000}'..='\u{3003}' | '\u{3008}'..='\u{3011}' | '\u{2018}' | '\u{2019}'
+        | '\u{201C}' | '\u{201D}' | '\u{2026}' | '\u{FF01}'..='\u{FF0F}'
+        | '\u{FF1A}'..='\u{FF20}')
+}
+
+/// Whether a character is part of a word, with fast answers for ASCII and CJK punctuation.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        !is_common_separator(c) && c.is_alphanumeric()
+    }
+}
+
 /// Speech units of a text and whether it counts as Chinese.
 pub(crate) fn units(text: &str) -> (u64, u64) {
     let (mut cjk, mut words) = (0u64, 0u64);
@@ -74,7 +93,7 @@ pub(crate) fn units(text: &str) -> (u64, u64) {
         if is_cjk(c) {
             cjk += 1;
             in_word = false;
-        } else if c.is_alphanumeric() {
+        } else if is_word_char(c) {
             if !in_word {
                 words += 1;
                 in_word = true;
@@ -219,6 +238,16 @@ mod tests {
 
     use super::*;
     use crate::test_util::{fuzz_strings, invoke_scalar};
+
+    #[test]
+    fn common_separators_are_never_alphanumeric() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if is_common_separator(c) {
+                assert!(!c.is_alphanumeric(), "{c:?}");
+            }
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
 
     #[test]
     fn counts_units() {
