@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 use datafusion::arrow::array::AsArray;
 use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::schema::types::SchemaDescriptor;
 
 use crate::object_store_root::ObjectStoreSettings;
 use crate::parquet_files::TableFileWriter;
@@ -547,16 +548,11 @@ fn existing_ids(root: &Path, table: &TableDef, column: &str) -> Result<HashSet<S
         };
         let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet)?;
-        let index = builder
-            .parquet_schema()
-            .columns()
-            .iter()
-            .position(|c| c.name() == column)
-            .ok_or_else(|| Error::DataRoot {
+        let mask =
+            id_projection(builder.parquet_schema(), column).ok_or_else(|| Error::DataRoot {
                 root: root.display().to_string(),
                 reason: format!("{} has no {column} column", path.display()),
             })?;
-        let mask = ProjectionMask::leaves(builder.parquet_schema(), [index]);
         let reader = builder.with_projection(mask).build().map_err(parquet)?;
         for batch in reader {
             add_ids(&batch?, &mut ids).map_err(|()| Error::DataRoot {
@@ -582,6 +578,12 @@ fn add_ids(
         return Err(());
     }
     Ok(())
+}
+
+/// The projection reading only `column` of a Parquet file, if it has that column.
+fn id_projection(schema: &SchemaDescriptor, column: &str) -> Option<ProjectionMask> {
+    let index = schema.columns().iter().position(|c| c.name() == column)?;
+    Some(ProjectionMask::leaves(schema, [index]))
 }
 
 fn write_report(path: &Path, rejected: &[Rejected]) -> Result<()> {

@@ -410,7 +410,6 @@ async fn existing_ids(
     table: &TableDef,
     column: &str,
 ) -> Result<HashSet<String>> {
-    use datafusion::parquet::arrow::ProjectionMask;
     use datafusion::parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
     let store = root.store();
     let objects = root
@@ -431,16 +430,12 @@ async fn existing_ids(
         let builder = ParquetRecordBatchStreamBuilder::new(reader)
             .await
             .map_err(parquet)?;
-        let index = builder
-            .parquet_schema()
-            .columns()
-            .iter()
-            .position(|c| c.name() == column)
-            .ok_or_else(|| Error::DataRoot {
+        let mask = super::id_projection(builder.parquet_schema(), column).ok_or_else(|| {
+            Error::DataRoot {
                 root: root.url().to_owned(),
                 reason: format!("{location} has no {column} column"),
-            })?;
-        let mask = ProjectionMask::leaves(builder.parquet_schema(), [index]);
+            }
+        })?;
         let mut stream = builder.with_projection(mask).build().map_err(parquet)?;
         while let Some(batch) = stream.try_next().await.map_err(parquet)? {
             super::add_ids(&batch, &mut ids).map_err(|()| Error::DataRoot {
