@@ -184,8 +184,12 @@ fn publish(root: &Path, run_dir: &Path, files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Removes a published run's staging folder (already gone after an interruption is fine),
+/// then its commit file.
 fn finish(commit: &Path, run_dir: &Path) -> Result<()> {
-    std::fs::remove_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
+    if run_dir.exists() {
+        std::fs::remove_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
+    }
     std::fs::remove_file(commit).map_err(|e| Error::io(commit, e))
 }
 
@@ -206,10 +210,7 @@ fn recover(root: &Path) -> Result<Recovered> {
             let files: Vec<PathBuf> = list.lines().map(PathBuf::from).collect();
             let run_dir = staging.join(id);
             publish(root, &run_dir, &files)?;
-            if run_dir.exists() {
-                std::fs::remove_dir_all(&run_dir).map_err(|e| Error::io(&run_dir, e))?;
-            }
-            std::fs::remove_file(&commit).map_err(|e| Error::io(&commit, e))?;
+            finish(&commit, &run_dir)?;
             recovered.completed_runs += 1;
             tracing::info!(
                 run = id,
