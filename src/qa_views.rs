@@ -5,6 +5,7 @@
 //! can copy a definition to change it. Rules are read when a query runs: a reloaded rule
 //! re-scores every call the next query touches.
 
+use callqa_udfs::qa::rules::Dimension;
 use datafusion::prelude::SessionContext;
 
 use crate::error::Result;
@@ -29,30 +30,24 @@ FROM (
 )";
 
 /// Score per call: weighted share of applicable rules passed; a failed critical rule fails
-/// the call (score 0, `auto_fail`), `raw_score` keeps the weighted figure.
+/// the call (score 0, `auto_fail`), `raw_score` keeps the weighted figure. `qa_score` sums
+/// the verdicts inside the aggregate (what `qa_results` ⨝ `qa_rules` grouped per call would
+/// give, in one pass).
 const QA_SCORECARD: &str = "
 CREATE VIEW qa_scorecard AS
-SELECT r.call_id, c.agent_id, c.started_at, c.queue, r.date,
-       CASE WHEN coalesce(bool_or(NOT r.passed AND q.severity = 'critical'), false) THEN 0.0
-            ELSE 100.0 * sum(CASE WHEN r.passed THEN q.weight ELSE 0 END)
-                 / nullif(sum(CASE WHEN r.applicable THEN q.weight ELSE 0 END), 0) END AS score,
-       100.0 * sum(CASE WHEN r.passed THEN q.weight ELSE 0 END)
-             / nullif(sum(CASE WHEN r.applicable THEN q.weight ELSE 0 END), 0) AS raw_score,
-       coalesce(bool_or(NOT r.passed AND q.severity = 'critical'), false) AS auto_fail,
-       count(*) FILTER (WHERE NOT r.passed) AS failed_rules,
+SELECT s.call_id, c.agent_id, c.started_at, c.queue, s.date,
+       s.card['score'] AS score,
+       s.card['raw_score'] AS raw_score,
+       s.card['auto_fail'] AS auto_fail,
+       s.card['failed_rules'] AS failed_rules,
        {dimensions}
-FROM qa_results r
-JOIN qa_rules q ON r.rule_id = q.rule_id
-JOIN calls c ON r.call_id = c.call_id
-GROUP BY r.call_id, c.agent_id, c.started_at, c.queue, r.date";
-
-const DIMENSIONS: [&str; 5] = [
-    "communication",
-    "knowledge",
-    "attitude",
-    "efficiency",
-    "compliance",
-];
+FROM (
+  SELECT u.call_id, u.date,
+         qa_score(u.speaker, u.start_ms, u.end_ms, u.text, c.queue) AS card
+  FROM utterances u JOIN calls c ON u.call_id = c.call_id
+  GROUP BY u.call_id, u.date
+) s
+JOIN calls c ON s.call_id = c.call_id";
 
 /// Everything per handled call: KPIs, conversation metrics, sentiment, stress, QA, survey.
 const CALL_METRICS: &str = "
@@ -128,14 +123,9 @@ GROUP BY agent_id, date";
 
 /// Creates the views in the session's default schema.
 pub async fn create_views(ctx: &SessionContext) -> Result<()> {
-    let dimensions = DIMENSIONS
+    let dimensions = Dimension::ALL
         .iter()
-        .map(|d| {
-            format!(
-                "100.0 * sum(CASE WHEN q.dimension = '{d}' AND r.passed THEN q.weight ELSE 0 END) \
-                 / nullif(sum(CASE WHEN q.dimension = '{d}' AND r.applicable THEN q.weight ELSE 0 END), 0) AS {d}"
-            )
-        })
+        .map(|d| format!("s.card['{d}'] AS {d}", d = d.as_str()))
         .collect::<Vec<_>>()
         .join(",\n       ");
     let scorecard = QA_SCORECARD.replace("{dimensions}", &dimensions);

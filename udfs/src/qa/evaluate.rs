@@ -1,6 +1,6 @@
 //! Evaluating a rule set on one call's utterances.
 
-use super::matcher::{CompiledRule, CompiledRules, normalize};
+use super::matcher::{CompiledRule, CompiledRules};
 use super::rules::{Condition, Language, Mode, Speaker};
 
 /// Who said an utterance.
@@ -27,9 +27,9 @@ impl Who {
     }
 }
 
-/// One utterance of a call.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Utterance {
+/// One utterance of a call; the text is borrowed from the column it was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Utterance<'a> {
     /// Start, ms from the start of the recording.
     pub start_ms: i64,
     /// End (read as `start_ms` when before it).
@@ -37,7 +37,7 @@ pub struct Utterance {
     /// Speaker.
     pub who: Who,
     /// What was said.
-    pub text: String,
+    pub text: &'a str,
 }
 
 /// The verdict of one rule on one call.
@@ -51,38 +51,76 @@ pub struct Verdict {
     pub passed: Option<bool>,
     /// Where the evidence is: the utterance (or gap) that decided.
     pub evidence_start_ms: Option<i64>,
-    /// The utterance that decided.
-    pub evidence_text: Option<String>,
+    /// The utterance that decided, as an index into the call's utterances sorted by
+    /// [`evaluate_call`] (its text is copied once, into the result column).
+    pub evidence: Option<usize>,
+}
+
+/// Buffers reused from call to call: evaluating a call allocates nothing once they have grown.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    normalized: String,
+    normalized_ends: Vec<usize>,
+    hits: Vec<u32>,
+    hit_ends: Vec<usize>,
+    /// Speech units (CJK characters, words) of each utterance, counted once per call.
+    units: Vec<(u64, u64)>,
 }
 
 /// A call prepared for evaluation: utterances in time order with their normalised text and
 /// the phrases found in each.
-struct Call<'a> {
-    utts: &'a [Utterance],
-    /// Speech units (CJK characters, words) of each utterance, counted once per call.
-    units: Vec<(u64, u64)>,
-    hits: Vec<Vec<u32>>,
-    normalized: Vec<String>,
+struct Call<'s, 'a> {
+    utts: &'s [Utterance<'a>],
+    scratch: &'s Scratch,
     end_ms: i64,
 }
 
-/// Evaluates every rule on one call; `utts` is sorted here. `queue` is the call's queue.
+impl Call<'_, '_> {
+    /// Pattern ids found in utterance `k`, sorted.
+    fn hits(&self, k: usize) -> &[u32] {
+        let ends = &self.scratch.hit_ends;
+        let start = if k == 0 { 0 } else { ends[k - 1] };
+        &self.scratch.hits[start..ends[k]]
+    }
+
+    /// The normalised text of utterance `k`.
+    fn normalized(&self, k: usize) -> &str {
+        let ends = &self.scratch.normalized_ends;
+        let start = if k == 0 { 0 } else { ends[k - 1] };
+        &self.scratch.normalized[start..ends[k]]
+    }
+}
+
+/// Evaluates every rule on one call and appends one verdict per rule to `out`; `utts` is
+/// sorted here (evidence indexes refer to that order). `queue` is the call's queue.
 pub fn evaluate_call(
     rules: &CompiledRules,
-    utts: &mut [Utterance],
+    utts: &mut [Utterance<'_>],
     queue: Option<&str>,
-) -> Vec<Verdict> {
+    scratch: &mut Scratch,
+    out: &mut Vec<Verdict>,
+) {
     for u in utts.iter_mut() {
         u.end_ms = u.end_ms.max(u.start_ms);
     }
     utts.sort_unstable();
-    let normalized: Vec<String> = utts.iter().map(|u| normalize(&u.text)).collect();
-    let hits = normalized.iter().map(|n| rules.hits(n)).collect();
-    let units: Vec<(u64, u64)> = utts
-        .iter()
-        .map(|u| crate::speech::speech_rate::units(&u.text))
-        .collect();
-    let (cjk, words) = units
+    scratch.normalized.clear();
+    scratch.normalized_ends.clear();
+    scratch.hits.clear();
+    scratch.hit_ends.clear();
+    scratch.units.clear();
+    for u in utts.iter() {
+        let from = scratch.normalized.len();
+        super::matcher::normalize_into(u.text, &mut scratch.normalized);
+        scratch.normalized_ends.push(scratch.normalized.len());
+        rules.hits_into(&scratch.normalized[from..], &mut scratch.hits);
+        scratch.hit_ends.push(scratch.hits.len());
+        scratch
+            .units
+            .push(crate::speech::speech_rate::units(u.text));
+    }
+    let (cjk, words) = scratch
+        .units
         .iter()
         .fold((0, 0), |(c, w), (uc, uw)| (c + uc, w + uw));
     let language = if cjk > 0 && cjk >= words {
@@ -92,28 +130,21 @@ pub fn evaluate_call(
     };
     let call = Call {
         utts,
-        units,
-        hits,
-        normalized,
+        scratch,
         end_ms: utts.iter().map(|u| u.end_ms).max().unwrap_or(0),
     };
-    rules
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, rule)| {
-            let in_queue = match (&rule.def.queues, queue) {
-                (None, _) => true,
-                (Some(list), Some(q)) => list.iter().any(|l| l.eq_ignore_ascii_case(q)),
-                (Some(_), None) => false,
-            };
-            let in_language = rule.def.language.is_none_or(|l| l == language);
-            if !in_queue || !in_language {
-                return not_applicable(i);
-            }
-            evaluate_rule(i, rule, &call)
-        })
-        .collect()
+    out.extend(rules.rules.iter().enumerate().map(|(i, rule)| {
+        let in_queue = match (&rule.def.queues, queue) {
+            (None, _) => true,
+            (Some(list), Some(q)) => list.iter().any(|l| l.eq_ignore_ascii_case(q)),
+            (Some(_), None) => false,
+        };
+        let in_language = rule.def.language.is_none_or(|l| l == language);
+        if !in_queue || !in_language {
+            return not_applicable(i);
+        }
+        evaluate_rule(i, rule, &call)
+    }));
 }
 
 fn not_applicable(rule: usize) -> Verdict {
@@ -122,17 +153,18 @@ fn not_applicable(rule: usize) -> Verdict {
         applicable: false,
         passed: None,
         evidence_start_ms: None,
-        evidence_text: None,
+        evidence: None,
     }
 }
 
-fn verdict(rule: usize, passed: bool, evidence: Option<(i64, &str)>) -> Verdict {
+/// An applicable verdict; `evidence` is (time, utterance index).
+fn verdict(rule: usize, passed: bool, evidence: Option<(i64, Option<usize>)>) -> Verdict {
     Verdict {
         rule,
         applicable: true,
         passed: Some(passed),
         evidence_start_ms: evidence.map(|e| e.0),
-        evidence_text: evidence.map(|e| e.1.to_owned()),
+        evidence: evidence.and_then(|e| e.1),
     }
 }
 
@@ -144,14 +176,15 @@ fn speaks(speaker: Speaker, who: Who) -> bool {
     }
 }
 
+/// Whether any of `ids` (sorted) is among `hits` (sorted, usually empty or short).
 fn has_any(hits: &[u32], ids: &[u32]) -> bool {
-    ids.iter().any(|id| hits.binary_search(id).is_ok())
+    hits.iter().any(|h| ids.binary_search(h).is_ok())
 }
 
-fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
+fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_, '_>) -> Verdict {
     let speaker = rule.def.speaker;
     let utts = call.utts;
-    let evidence = |k: usize| Some((utts[k].start_ms, utts[k].text.as_str()));
+    let evidence = |k: usize| Some((utts[k].start_ms, Some(k)));
     // Utterances of the rule's speaker inside the window.
     let in_window = |k: usize, first: Option<i64>, last: Option<i64>| {
         let u = &utts[k];
@@ -166,36 +199,36 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
             within_last_ms,
             ..
         } => {
-            let candidates: Vec<usize> = (0..utts.len())
-                .filter(|&k| in_window(k, *within_first_ms, *within_last_ms))
-                .collect();
+            let mut candidates =
+                (0..utts.len()).filter(|&k| in_window(k, *within_first_ms, *within_last_ms));
             match mode {
-                Mode::Any => match candidates
-                    .iter()
-                    .find(|&&k| has_any(&call.hits[k], &rule.phrases))
-                {
-                    Some(&k) => verdict(i, true, evidence(k)),
-                    // Nothing said that counts: the evidence is the first utterance looked at.
-                    None => verdict(i, false, candidates.first().and_then(|&k| evidence(k))),
-                },
+                Mode::Any => {
+                    let first = candidates.next();
+                    match first
+                        .into_iter()
+                        .chain(candidates)
+                        .find(|&k| has_any(call.hits(k), &rule.phrases))
+                    {
+                        Some(k) => verdict(i, true, evidence(k)),
+                        // Nothing said that counts: the evidence is the first utterance looked at.
+                        None => verdict(i, false, first.and_then(evidence)),
+                    }
+                }
                 Mode::All => {
                     let mut last = None;
                     for p in &rule.phrases {
-                        match candidates
-                            .iter()
-                            .find(|&&k| call.hits[k].binary_search(p).is_ok())
-                        {
-                            Some(&k) => last = last.max(Some(k)),
+                        match (0..utts.len()).find(|&k| {
+                            in_window(k, *within_first_ms, *within_last_ms)
+                                && call.hits(k).binary_search(p).is_ok()
+                        }) {
+                            Some(k) => last = last.max(Some(k)),
                             None => return verdict(i, false, None),
                         }
                     }
                     verdict(i, true, last.and_then(evidence))
                 }
-                Mode::None => match candidates
-                    .iter()
-                    .find(|&&k| has_any(&call.hits[k], &rule.phrases))
-                {
-                    Some(&k) => verdict(i, false, evidence(k)),
+                Mode::None => match candidates.find(|&k| has_any(call.hits(k), &rule.phrases)) {
+                    Some(k) => verdict(i, false, evidence(k)),
                     None => verdict(i, true, None),
                 },
             }
@@ -211,8 +244,8 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
             };
             let found = (0..utts.len()).find(|&k| {
                 in_window(k, *within_first_ms, *within_last_ms)
-                    && pattern.is_match(&utts[k].text)
-                    && !exclude.as_ref().is_some_and(|e| e.is_match(&utts[k].text))
+                    && pattern.is_match(utts[k].text)
+                    && !exclude.as_ref().is_some_and(|e| e.is_match(utts[k].text))
             });
             match (mode, found) {
                 (Mode::None, Some(k)) => verdict(i, false, evidence(k)),
@@ -233,10 +266,9 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
                     let announced = (0..k)
                         .rev()
                         .find(|&j| utts[j].who == Who::Agent)
-                        .is_some_and(|j| has_any(&call.hits[j], &rule.phrases));
+                        .is_some_and(|j| has_any(call.hits(j), &rule.phrases));
                     if !announced {
-                        let before = last_before.map_or("", |j| utts[j].text.as_str());
-                        return verdict(i, false, Some((until, before)));
+                        return verdict(i, false, Some((until, last_before)));
                     }
                 }
                 if covered_until.is_none_or(|until| u.end_ms >= until) {
@@ -253,17 +285,30 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
         Condition::Interruptions { max, delay_ms } => {
             let delay = (*delay_ms).max(1);
             let mut count = 0u32;
+            // Utterances are in start order: walk the ones that began at least `delay` before
+            // the current one, keeping each side's latest end (one pass, not all pairs).
+            let (mut agent_until, mut customer_until) = (i64::MIN, i64::MIN);
+            let mut begun = 0;
             for (k, u) in utts.iter().enumerate() {
                 if !speaks(speaker, u.who) {
                     continue;
                 }
-                let interrupts = utts[..k].iter().any(|v| {
-                    v.who != u.who
-                        && v.who != Who::Other
-                        && v.start_ms <= u.start_ms - delay
-                        && v.end_ms > u.start_ms
-                });
-                if interrupts {
+                while let Some(v) = utts.get(begun)
+                    && v.start_ms <= u.start_ms - delay
+                {
+                    match v.who {
+                        Who::Agent => agent_until = agent_until.max(v.end_ms),
+                        Who::Customer => customer_until = customer_until.max(v.end_ms),
+                        Who::Other => {}
+                    }
+                    begun += 1;
+                }
+                let other_until = match u.who {
+                    Who::Agent => customer_until,
+                    Who::Customer => agent_until,
+                    Who::Other => agent_until.max(customer_until),
+                };
+                if other_until > u.start_ms {
                     count += 1;
                     if count > *max {
                         return verdict(i, false, evidence(k));
@@ -277,7 +322,7 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
             let mut first = None;
             for (k, u) in utts.iter().enumerate() {
                 if speaks(speaker, u.who) && u.end_ms > u.start_ms {
-                    let (cjk, words) = call.units[k];
+                    let (cjk, words) = call.scratch.units[k];
                     units += if cjk > 0 && cjk >= words {
                         cjk + words
                     } else {
@@ -297,39 +342,47 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
             let Some(c) = utts.iter().position(|u| u.who == Who::Customer) else {
                 return not_applicable(i);
             };
-            let answer = utts[c + 1..]
-                .iter()
-                .find(|u| u.who == Who::Agent && u.start_ms > utts[c].start_ms);
+            let answer = (c + 1..utts.len())
+                .find(|&k| utts[k].who == Who::Agent && utts[k].start_ms > utts[c].start_ms);
             match answer {
-                Some(a) if a.start_ms - utts[c].start_ms <= *within_ms => {
-                    verdict(i, true, Some((a.start_ms, a.text.as_str())))
+                Some(a) if utts[a].start_ms - utts[c].start_ms <= *within_ms => {
+                    verdict(i, true, evidence(a))
                 }
                 _ => verdict(i, false, evidence(c)),
             }
         }
         Condition::Order { .. } => {
             let Some(t) = (0..utts.len())
-                .find(|&k| speaks(speaker, utts[k].who) && has_any(&call.hits[k], &rule.then))
+                .find(|&k| speaks(speaker, utts[k].who) && has_any(call.hits(k), &rule.then))
             else {
                 return not_applicable(i);
             };
             let before = (0..=t)
-                .find(|&k| speaks(speaker, utts[k].who) && has_any(&call.hits[k], &rule.phrases));
+                .find(|&k| speaks(speaker, utts[k].who) && has_any(call.hits(k), &rule.phrases));
             match before {
                 Some(k) => verdict(i, true, evidence(k)),
                 None => verdict(i, false, evidence(t)),
             }
         }
         Condition::Repetition { times, similarity } => {
-            let said: Vec<(usize, Vec<(char, char)>)> = (0..utts.len())
-                .filter(|&k| speaks(speaker, utts[k].who))
-                .map(|k| (k, bigrams(&call.normalized[k])))
-                .filter(|(_, b)| b.len() >= 3)
-                .collect();
+            // Each utterance's distinct bigrams, one buffer for the call.
+            let mut grams: Vec<u64> = Vec::new();
+            let mut said: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+            for k in (0..utts.len()).filter(|&k| speaks(speaker, utts[k].who)) {
+                let from = grams.len();
+                push_bigrams(call.normalized(k), &mut grams);
+                if grams.len() - from >= 3 {
+                    said.push((k, from..grams.len()));
+                } else {
+                    grams.truncate(from);
+                }
+            }
             for (a, (_, first)) in said.iter().enumerate() {
+                let first = &grams[first.clone()];
                 let mut count = 1;
                 for (k, other) in &said[a + 1..] {
-                    if jaccard(first, other) >= *similarity {
+                    let other = &grams[other.clone()];
+                    if similar(first, other, *similarity) {
                         count += 1;
                         if count >= *times {
                             return verdict(i, false, evidence(*k));
@@ -346,19 +399,55 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_>) -> Verdict {
     }
 }
 
-/// Sorted distinct character bigrams of normalised text.
-fn bigrams(text: &str) -> Vec<(char, char)> {
-    let chars: Vec<char> = text.chars().filter(|c| *c != ' ').collect();
-    let mut out: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+/// Appends the sorted distinct character bigrams of normalised text to `out`.
+fn push_bigrams(text: &str, out: &mut Vec<u64>) {
+    let from = out.len();
+    let mut chars = text.chars().filter(|c| *c != ' ');
+    let Some(mut prev) = chars.next() else {
+        return;
+    };
+    for c in chars {
+        out.push((u64::from(prev) << 32) | u64::from(c));
+        prev = c;
+    }
+    out[from..].sort_unstable();
+    let mut kept = from;
+    for k in from..out.len() {
+        if kept == from || out[k] != out[kept - 1] {
+            out[kept] = out[k];
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
 }
 
-/// Jaccard similarity of two sorted sets.
-fn jaccard(a: &[(char, char)], b: &[(char, char)]) -> f64 {
+/// `jaccard(a, b) >= threshold`, giving up as soon as too few elements are left to reach it.
+fn similar(a: &[u64], b: &[u64], threshold: f64) -> bool {
+    // both / (|a| + |b| - both) >= t  ⇔  both >= t (|a| + |b|) / (1 + t)
+    let needed = (threshold * (a.len() + b.len()) as f64 / (1.0 + threshold)).ceil();
+    let needed = if needed > 0.0 { needed as usize } else { 0 };
+    if needed > a.len().min(b.len()) {
+        return false;
+    }
+    // Below `needed` the count may be cut short; at or above it, it is exact.
+    let both = common(a, b, needed);
+    let union = a.len() + b.len() - both;
+    let score = if union == 0 {
+        0.0
+    } else {
+        both as f64 / union as f64
+    };
+    both >= needed && score >= threshold
+}
+
+/// Elements two sorted sets share; stops early (returning a smaller count) once fewer than
+/// `needed` could still be found.
+fn common(a: &[u64], b: &[u64], needed: usize) -> usize {
     let (mut i, mut j, mut both) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
+        if both + (a.len() - i).min(b.len() - j) < needed {
+            return both;
+        }
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
@@ -369,12 +458,7 @@ fn jaccard(a: &[(char, char)], b: &[(char, char)]) -> f64 {
             }
         }
     }
-    let union = a.len() + b.len() - both;
-    if union == 0 {
-        0.0
-    } else {
-        both as f64 / union as f64
-    }
+    both
 }
 
 #[cfg(test)]
@@ -401,21 +485,20 @@ mod tests {
         .unwrap()
     }
 
-    fn utt(who: Who, start_ms: i64, end_ms: i64, text: &str) -> Utterance {
+    fn utt(who: Who, start_ms: i64, end_ms: i64, text: &str) -> Utterance<'_> {
         Utterance {
             start_ms,
             end_ms,
             who,
-            text: text.to_owned(),
+            text,
         }
     }
 
-    fn passed(rules: &CompiledRules, utts: &[Utterance]) -> Vec<Option<bool>> {
+    fn passed(rules: &CompiledRules, utts: &[Utterance<'_>]) -> Vec<Option<bool>> {
         let mut utts = utts.to_vec();
-        evaluate_call(rules, &mut utts, None)
-            .into_iter()
-            .map(|v| v.passed)
-            .collect()
+        let mut out = Vec::new();
+        evaluate_call(rules, &mut utts, None, &mut Scratch::default(), &mut out);
+        out.into_iter().map(|v| v.passed).collect()
     }
 
     #[test]
@@ -431,8 +514,8 @@ mod tests {
             utt(Who::Agent, 40_000, 42_000, "查到了"),
         ];
         assert_eq!(passed(&r, &quiet), [Some(false)]);
-        let mut held = quiet.clone();
-        held[0].text = "好的，请您稍等".to_owned();
+        let mut held = quiet;
+        held[0].text = "好的，请您稍等";
         // The hold notice must be the agent's utterance before the gap: here it is.
         assert_eq!(passed(&r, &held), [Some(true)]);
     }
@@ -511,5 +594,127 @@ mod tests {
         // Whole words: "othello" is not "hello".
         let word = [utt(Who::Agent, 500, 1000, "Othello")];
         assert_eq!(passed(&r, &word), [Some(false)]);
+    }
+
+    /// The definitions as first written (all pairs), against which the one-pass interruption
+    /// count and the pre-filtered repetition search are checked.
+    fn naive_interruptions(utts: &[Utterance<'_>], delay: i64, max: u32) -> (bool, Option<usize>) {
+        let mut count = 0;
+        for (k, u) in utts.iter().enumerate() {
+            if u.who != Who::Agent {
+                continue;
+            }
+            let interrupts = utts[..k].iter().any(|v| {
+                v.who != u.who
+                    && v.who != Who::Other
+                    && v.start_ms <= u.start_ms - delay
+                    && v.end_ms > u.start_ms
+            });
+            if interrupts {
+                count += 1;
+                if count > max {
+                    return (false, Some(k));
+                }
+            }
+        }
+        (true, None)
+    }
+
+    fn naive_repetition(
+        utts: &[Utterance<'_>],
+        times: u32,
+        similarity: f64,
+    ) -> Option<(bool, Option<usize>)> {
+        let bigrams = |t: &str| {
+            let chars: Vec<char> = normalize(t).chars().filter(|c| *c != ' ').collect();
+            let mut b: Vec<u64> = chars
+                .windows(2)
+                .map(|w| (u64::from(w[0]) << 32) | u64::from(w[1]))
+                .collect();
+            b.sort_unstable();
+            b.dedup();
+            b
+        };
+        let said: Vec<(usize, Vec<u64>)> = (0..utts.len())
+            .filter(|&k| utts[k].who == Who::Customer)
+            .map(|k| (k, bigrams(utts[k].text)))
+            .filter(|(_, b)| b.len() >= 3)
+            .collect();
+        for (a, (_, first)) in said.iter().enumerate() {
+            let mut count = 1;
+            for (k, other) in &said[a + 1..] {
+                if jaccard(first, other) >= similarity {
+                    count += 1;
+                    if count >= times {
+                        return Some((false, Some(*k)));
+                    }
+                }
+            }
+        }
+        (!said.is_empty()).then_some((true, None))
+    }
+
+    use crate::qa::matcher::normalize;
+    use proptest::prelude::*;
+
+    /// Jaccard similarity of two sorted sets, counted in full.
+    fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+        let both = common(a, b, 0);
+        let union = a.len() + b.len() - both;
+        if union == 0 {
+            0.0
+        } else {
+            both as f64 / union as f64
+        }
+    }
+
+    fn arbitrary_call() -> impl Strategy<Value = Vec<(u8, i64, i64, usize)>> {
+        proptest::collection::vec((0u8..3, 0i64..60_000, 0i64..8_000, 0usize..6), 0..30)
+    }
+
+    const PHRASES: [&str; 6] = [
+        "我要退订这个套餐",
+        "我要退订这个套餐啊",
+        "退订套餐怎么办",
+        "my internet is down again",
+        "the internet is down",
+        "好",
+    ];
+
+    proptest! {
+        #[test]
+        fn one_pass_interruptions_and_filtered_repetition_agree_with_all_pairs(
+            call in arbitrary_call(),
+            delay in 1i64..3000,
+            max in 0u32..3,
+            times in 2u32..4,
+        ) {
+            let similarity = 0.6;
+            let r = rules(&[
+                ("cut", "agent", &format!("{{ type = \"interruptions\", max = {max}, delay_ms = {delay} }}")),
+                ("again", "customer", &format!("{{ type = \"repetition\", times = {times}, similarity = {similarity} }}")),
+            ]);
+            let mut utts: Vec<Utterance<'_>> = call
+                .iter()
+                .map(|&(w, start, len, p)| utt(
+                    [Who::Agent, Who::Customer, Who::Other][w as usize],
+                    start,
+                    start + len,
+                    PHRASES[p],
+                ))
+                .collect();
+            let mut out = Vec::new();
+            evaluate_call(&r, &mut utts, None, &mut Scratch::default(), &mut out);
+            let (passed, at) = naive_interruptions(&utts, delay, max);
+            prop_assert_eq!(out[0].passed, Some(passed));
+            prop_assert_eq!(out[0].evidence, at);
+            match naive_repetition(&utts, times, similarity) {
+                Some((passed, at)) => {
+                    prop_assert_eq!(out[1].passed, Some(passed));
+                    prop_assert_eq!(out[1].evidence, at);
+                }
+                None => prop_assert!(!out[1].applicable),
+            }
+        }
     }
 }

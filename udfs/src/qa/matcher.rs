@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use super::rules::{Condition, RuleDef};
@@ -16,6 +16,12 @@ use super::rules::{Condition, RuleDef};
 /// Text as phrases are matched against.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`], appended to `out`.
+pub fn normalize_into(text: &str, out: &mut String) {
     let mut pending_space = false;
     let mut last_latin = false;
     for c in text.chars() {
@@ -52,7 +58,6 @@ pub fn normalize(text: &str) -> String {
         }
         last_latin = latin;
     }
-    out
 }
 
 fn is_cjk(c: char) -> bool {
@@ -142,6 +147,12 @@ impl CompiledRules {
                 }
                 _ => (vec![], vec![], None),
             };
+            // Sorted: evaluation looks phrase ids up by binary search.
+            let (mut phrases, mut then): (Vec<u32>, Vec<u32>) = (phrases, then);
+            for ids in [&mut phrases, &mut then] {
+                ids.sort_unstable();
+                ids.dedup();
+            }
             if by_id.insert(def.id.clone(), compiled.len()).is_some() {
                 return Err(format!("rule id '{}' is defined twice", def.id));
             }
@@ -167,6 +178,9 @@ impl CompiledRules {
             Some(
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
+                    // A full DFA: the fastest search, and a rule set's phrases are few enough
+                    // (hundreds) for its memory to stay small.
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&patterns)
                     .map_err(|e| e.to_string())?,
             )
@@ -186,11 +200,18 @@ impl CompiledRules {
 
     /// Pattern ids found in normalised text, sorted and without duplicates.
     pub fn hits(&self, normalized: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.hits_into(normalized, &mut out);
+        out
+    }
+
+    /// [`Self::hits`], appended to `out`.
+    pub fn hits_into(&self, normalized: &str, out: &mut Vec<u32>) {
         let Some(automaton) = &self.automaton else {
-            return Vec::new();
+            return;
         };
         let bytes = normalized.as_bytes();
-        let mut out = Vec::new();
+        let from = out.len();
         for m in automaton.find_overlapping_iter(normalized) {
             let id = m.pattern().as_u32();
             let (word_start, word_end) = self.boundaries[id as usize];
@@ -202,9 +223,15 @@ impl CompiledRules {
             }
             out.push(id);
         }
-        out.sort_unstable();
-        out.dedup();
-        out
+        out[from..].sort_unstable();
+        let mut kept = from;
+        for k in from..out.len() {
+            if kept == from || out[k] != out[kept - 1] {
+                out[kept] = out[k];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
     }
 
     /// `qa_match`: whether one text satisfies the pattern of a text rule (any of its phrases

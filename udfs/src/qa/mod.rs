@@ -1,6 +1,6 @@
 //! QA rules as data, evaluated at query time: rule files ([`rules`]), their compiled form
 //! ([`matcher`]), evaluation of one call ([`evaluate`]), the active set and its reloading
-//! ([`store`]), and the SQL surface: `qa_evaluate`, `qa_match`, `callqa_reload_rules` and
+//! ([`store`]), and the SQL surface: `qa_evaluate`, `qa_score`, `qa_match`, `callqa_reload_rules` and
 //! the `qa_rules` table.
 //!
 //! Unlike the other families these functions hold a [`RuleStore`], so they are registered by
@@ -15,11 +15,13 @@ use datafusion::logical_expr::{AggregateUDF, DocSection, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 pub mod callqa_reload_rules;
+mod collect;
 pub mod evaluate;
 pub mod matcher;
 pub mod qa_evaluate;
 pub mod qa_match;
 pub mod qa_rules_table;
+pub mod qa_score;
 pub mod rules;
 pub mod store;
 
@@ -47,12 +49,17 @@ pub fn scalar_udfs(store: &Arc<RuleStore>) -> Vec<Arc<ScalarUDF>> {
 
 /// The aggregate functions over `store`.
 pub fn aggregate_udfs(store: &Arc<RuleStore>) -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::from(
-        qa_evaluate::QaEvaluateAgg::new(Arc::clone(store)),
-    ))]
+    vec![
+        Arc::new(AggregateUDF::from(qa_evaluate::QaEvaluateAgg::new(
+            Arc::clone(store),
+        ))),
+        Arc::new(AggregateUDF::from(qa_score::QaScoreAgg::new(Arc::clone(
+            store,
+        )))),
+    ]
 }
 
-/// Registers `qa_evaluate`, `qa_match`, `callqa_reload_rules` and the `qa_rules` table.
+/// Registers `qa_evaluate`, `qa_score`, `qa_match`, `callqa_reload_rules` and the `qa_rules` table.
 pub fn register_qa(ctx: &SessionContext, store: &Arc<RuleStore>) -> Result<()> {
     for udf in scalar_udfs(store) {
         ctx.register_udf(udf.as_ref().clone());
