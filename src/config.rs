@@ -35,6 +35,30 @@ pub enum Command {
     /// Add ASR pipeline output (callqa JSON Lines, Amazon Transcribe Call Analytics / Contact
     /// Lens JSON) to a data root, all or nothing.
     Ingest(IngestArgs),
+    /// Manage the users file of `callqa serve --users`.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `callqa user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (or replace its password and role); the password is read from standard
+    /// input (first line) and stored only as a salted SCRAM-SHA-256 verifier.
+    Add(UserAddArgs),
+}
+
+/// Flags of `callqa user add`.
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    /// The user name clients log in with.
+    pub name: String,
+    /// The users file to write (created if missing).
+    #[arg(long, env = "CALLQA_USERS", default_value = "callqa-users")]
+    pub users: PathBuf,
+    /// `analyst` (read only) or `admin` (also reloads rules).
+    #[arg(long, default_value = "analyst", value_parser = ["analyst", "admin"])]
+    pub role: String,
 }
 
 /// Where the data lives.
@@ -63,6 +87,22 @@ pub struct ServeArgs {
     /// clients may change theirs with `SET statement_timeout`.
     #[arg(long, env = "CALLQA_STATEMENT_TIMEOUT", default_value = "0", value_parser = parse_duration_ms)]
     pub statement_timeout: u64,
+    /// Users file (`callqa user add`): clients must log in with SCRAM-SHA-256. Without it
+    /// there are no passwords and the server only listens on loopback.
+    #[arg(long, env = "CALLQA_USERS")]
+    pub users: Option<PathBuf>,
+    /// TLS certificate chain (PEM); with `--tls-key`.
+    #[arg(long, env = "CALLQA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM); with `--tls-cert`.
+    #[arg(long, env = "CALLQA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Refuse connections that do not use TLS.
+    #[arg(long, env = "CALLQA_REQUIRE_TLS", requires = "tls_cert")]
+    pub require_tls: bool,
+    /// Connections served at once; the next client gets SQLSTATE 53300 (0: no limit).
+    #[arg(long, env = "CALLQA_MAX_CONNECTIONS", default_value_t = 100)]
+    pub max_connections: usize,
 }
 
 fn parse_duration_ms(value: &str) -> Result<u64, String> {
@@ -183,6 +223,38 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Default statement timeout in milliseconds (0: none).
     pub statement_timeout_ms: u64,
+    /// Users file; `None`: no passwords, loopback only.
+    pub users: Option<PathBuf>,
+    /// TLS certificate chain and key (PEM files).
+    pub tls: Option<TlsFiles>,
+    /// Refuse plain-text connections.
+    pub require_tls: bool,
+    /// Connections at once (0: no limit).
+    pub max_connections: usize,
+}
+
+/// A TLS certificate chain and its private key, as PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// Certificate chain.
+    pub cert: PathBuf,
+    /// Private key.
+    pub key: PathBuf,
+}
+
+impl ServerConfig {
+    /// A server on `listen` over `engine` with no users, TLS or timeout (tests, examples).
+    pub fn local(engine: EngineConfig, listen: SocketAddr) -> Self {
+        ServerConfig {
+            engine,
+            listen,
+            statement_timeout_ms: 0,
+            users: None,
+            tls: None,
+            require_tls: false,
+            max_connections: 0,
+        }
+    }
 }
 
 impl From<&DataArgs> for EngineConfig {
@@ -201,6 +273,16 @@ impl From<&ServeArgs> for ServerConfig {
             engine: EngineConfig::from(&args.data),
             listen: args.listen,
             statement_timeout_ms: args.statement_timeout,
+            users: args.users.clone(),
+            tls: match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                }),
+                _ => None,
+            },
+            require_tls: args.require_tls,
+            max_connections: args.max_connections,
         }
     }
 }

@@ -17,5 +17,6 @@ pub mod server;
 pub mod session;
 pub mod sql_shell;
 mod table_rows;
+pub mod users;
 
 pub use error::{Error, Result};

@@ -5,10 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use callqa::config::{Cli, Command, EngineConfig, OutputFormat, ServerConfig};
+use callqa::config::{Cli, Command, EngineConfig, OutputFormat, ServerConfig, UserCommand};
 use callqa::generate::{GenerateOptions, generate, generate_jsonl};
 use callqa::ingest::{IngestOptions, ingest};
 use callqa::server::Server;
+use callqa::users::{Role, add_user};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -104,9 +105,31 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             );
             Ok(())
         }
+        Command::User(UserCommand::Add(args)) => {
+            let role = Role::parse(&args.role).unwrap_or(Role::Analyst);
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|source| callqa::Error::Io {
+                    path: "<stdin>".into(),
+                    source,
+                })?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            add_user(&args.users, &args.name, role, password)?;
+            println!(
+                "{} {} in {} (password stored as a SCRAM-SHA-256 verifier)",
+                args.name,
+                role.as_str(),
+                args.users.display()
+            );
+            Ok(())
+        }
         Command::Sql(args) => {
-            let output =
-                callqa::sql_shell::run_sql(&EngineConfig::from(&args.data), &args.command).await?;
+            let output = Box::pin(callqa::sql_shell::run_sql(
+                &EngineConfig::from(&args.data),
+                &args.command,
+            ))
+            .await?;
             print!("{output}");
             Ok(())
         }

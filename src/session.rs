@@ -19,6 +19,7 @@ use callqa_udfs::qa::{RuleError, RuleSource, RuleStore, register_qa};
 use crate::catalog::{DataRoot, TableSummary, register_tables};
 use crate::config::EngineConfig;
 use crate::object_store_root::ObjectRoot;
+use crate::users::Role;
 use crate::{Result, pg_compat};
 
 /// The database (catalog) name clients connect to.
@@ -212,24 +213,75 @@ pub fn parse_sql(
         .map_err(|e| datafusion::error::DataFusionError::SQL(Box::new(e), None))
 }
 
-/// Plans one statement the way the server does: Postgres column names and the read-only
-/// check. Used by `callqa sql` and the SQL tests.
+/// Plans one statement the way the server does for an admin: Postgres column names and the
+/// read-only check. Used by `callqa sql` and the SQL tests.
 pub async fn plan_statement(
     ctx: &SessionContext,
-    mut statement: datafusion::sql::sqlparser::ast::Statement,
+    statement: datafusion::sql::sqlparser::ast::Statement,
 ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+    plan_statement_as(ctx, statement, Role::Admin).await
+}
+
+/// Functions that change server state: admins only.
+const ADMIN_FUNCTIONS: [&str; 1] = ["callqa_reload_rules"];
+
+/// Plans one statement for a user of `role`. Checked on the plan, not the SQL text: any
+/// write (DDL, DML, COPY) is refused — with 42501 for an analyst, 25006 (read-only server)
+/// for an admin — and an analyst may not call the admin functions, wherever they appear.
+pub async fn plan_statement_as(
+    ctx: &SessionContext,
+    mut statement: datafusion::sql::sqlparser::ast::Statement,
+    role: Role,
+) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+    use datafusion::error::DataFusionError;
     use datafusion::sql::parser::Statement as DfStatement;
     pg_compat::name_unnamed_columns(&mut statement);
     let plan = ctx
         .state()
         .statement_to_plan(DfStatement::Statement(Box::new(statement)))
         .await?;
-    match write_verb(&plan) {
-        Some(verb) => Err(datafusion::error::DataFusionError::Plan(format!(
-            "cannot execute {verb} in a read-only session: callqa serves data read-only"
-        ))),
-        None => Ok(plan),
+    if let Some(verb) = write_verb(&plan) {
+        return Err(DataFusionError::Plan(match role {
+            Role::Analyst => format!("permission denied: role analyst cannot execute {verb}"),
+            Role::Admin => format!(
+                "cannot execute {verb} in a read-only session: callqa serves data read-only"
+            ),
+        }));
     }
+    if role == Role::Analyst
+        && let Some(name) = ADMIN_FUNCTIONS.iter().find(|f| calls_function(&plan, f))
+    {
+        return Err(DataFusionError::Plan(format!(
+            "permission denied: {name}() needs the admin role"
+        )));
+    }
+    Ok(plan)
+}
+
+/// Whether `plan` (subqueries and expanded views included) calls the scalar function `name`.
+fn calls_function(plan: &datafusion::logical_expr::LogicalPlan, name: &str) -> bool {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::Expr;
+    let mut found = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                if let Expr::ScalarFunction(f) = e
+                    && f.name() == name
+                {
+                    found = true;
+                    return Ok(TreeNodeRecursion::Stop);
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })?;
+        Ok(if found {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
+    found
 }
 
 /// `CreateMemoryTable` -> `CREATE MEMORY TABLE`: DataFusion's plan names as SQL words.

@@ -180,3 +180,39 @@ fn sample_data_is_what_the_documented_generate_command_writes() {
         "one file per table and day, plus agents"
     );
 }
+
+#[test]
+fn user_add_stores_a_verifier_and_serve_refuses_an_open_address_without_users() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users");
+    let mut child = callqa()
+        .args(["user", "add", "lena", "--role", "admin", "--users"])
+        .arg(&users)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let text = std::fs::read_to_string(&users).unwrap();
+    assert!(text.contains("lena admin SCRAM-SHA-256$4096:"), "{text}");
+    assert!(!text.contains("correct horse"));
+
+    let open = callqa()
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(open.status.code(), Some(1));
+    let stderr = stderr_of(&open);
+    assert!(
+        stderr.contains("only listens on loopback") && stderr.contains("callqa user add"),
+        "{stderr}"
+    );
+}

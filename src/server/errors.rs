@@ -32,6 +32,8 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
 fn plan_sqlstate(message: &str) -> &'static str {
     if message.contains("in a read-only session") {
         "25006"
+    } else if message.starts_with("permission denied") {
+        "42501"
     } else if message.starts_with("table '") && message.contains("' not found") {
         "42P01"
     } else if message.starts_with("Invalid function")

@@ -18,7 +18,7 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, Expr, SessionContext};
 use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Statement};
-use futures::Sink;
+use futures::{Sink, SinkExt};
 use pgwire::api::auth::{
     DefaultServerParameterProvider, StartupHandler, finish_authentication, protocol_negotiation,
     save_startup_parameters_to_metadata,
@@ -33,16 +33,19 @@ use pgwire::api::{
     PgWireServerHandlers, PidSecretKeyGenerator, RandomPidSecretKeyGenerator, Type,
 };
 use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::startup::Authentication;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::types::format::FormatOptions;
 
 use super::errors::{map_api_error, pg_error, user_error};
 use super::interrupt::{Interrupt, Interrupts, guarded_rows, parse_timeout_ms, timed_out};
 use super::params::bind_parameters;
+use super::scram;
 use crate::pg_compat::{
     PgSettings, SERVER_VERSION, normalize_setting, settings_column_name, substitute_current_setting,
 };
-use crate::session::{Engine, parse_sql, plan_statement};
+use crate::session::{Engine, parse_sql, plan_statement_as};
+use crate::users::{Role, Users};
 
 /// The handlers of one server; cheap to share between connections.
 #[derive(Debug)]
@@ -54,7 +57,7 @@ pub struct Handlers {
 
 impl Handlers {
     /// Handlers over `engine`; `statement_timeout_ms` (0: none) is each connection's default.
-    pub fn new(engine: Arc<Engine>, statement_timeout_ms: u64) -> Self {
+    pub fn new(engine: Arc<Engine>, statement_timeout_ms: u64, access: Access) -> Self {
         let connections = Arc::new(ConnectionManager::new());
         let interrupts = Arc::new(Interrupts::new(Arc::clone(&connections)));
         Handlers {
@@ -68,6 +71,11 @@ impl Handlers {
                 connections,
                 interrupts: Arc::clone(&interrupts),
                 keys: RandomPidSecretKeyGenerator::default(),
+                slots: access
+                    .max_connections
+                    .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
+                access,
+                unknown_user_salt: rand::random(),
             }),
             cancel: interrupts,
         }
@@ -96,17 +104,104 @@ impl PgWireServerHandlers for Handlers {
     }
 }
 
-/// Startup without a password (loopback sample mode); registers the connection for cancel
-/// requests and announces the Postgres version callqa speaks.
+/// Who may connect and how many at once.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// Users with SCRAM verifiers; `None`: no password (loopback sample mode), everyone admin.
+    pub users: Option<Arc<Users>>,
+    /// Refuse connections that did not negotiate TLS.
+    pub require_tls: bool,
+    /// At most this many connections at once (`None`: no limit).
+    pub max_connections: Option<usize>,
+}
+
+/// Startup: TLS requirement, connection slots, SCRAM-SHA-256 against the users file (or no
+/// password in sample mode); registers the connection for cancel requests and announces the
+/// Postgres version callqa speaks.
 struct Startup {
     connections: Arc<ConnectionManager>,
     interrupts: Arc<Interrupts>,
     keys: RandomPidSecretKeyGenerator,
+    access: Access,
+    slots: Option<Arc<tokio::sync::Semaphore>>,
+    /// Salt shown to unknown users, stable per server so probing learns nothing.
+    unknown_user_salt: [u8; 16],
 }
 
 impl Debug for Startup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Startup").finish_non_exhaustive()
+    }
+}
+
+/// The SCRAM exchange of a connection in progress.
+enum ScramState {
+    AwaitingClientFirst,
+    AwaitingClientFinal(scram::AwaitingClientFinal),
+}
+
+/// The role a connection authenticated as.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionRole(Role);
+
+fn auth_failed(user: &str) -> PgWireError {
+    user_error(
+        "28P01",
+        format!("password authentication failed for user \"{user}\""),
+    )
+}
+
+impl Startup {
+    fn user<C: ClientInfo>(client: &C) -> String {
+        client.metadata().get("user").cloned().unwrap_or_default()
+    }
+
+    /// Everything after the password (or without one): slot, cancel key, parameters.
+    async fn admit<C>(&self, client: &mut C, role: Role) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if let Some(slots) = &self.slots {
+            let Ok(permit) = Arc::clone(slots).try_acquire_owned() else {
+                tracing::warn!(peer = %client.socket_addr(), "connection refused: too many connections");
+                return Err(user_error(
+                    "53300",
+                    format!(
+                        "sorry, too many clients already (max_connections = {})",
+                        self.access.max_connections.unwrap_or(0)
+                    ),
+                ));
+            };
+            // Held for the life of the connection: dropped with its extensions.
+            client.session_extensions().insert(permit);
+        }
+        client.session_extensions().insert(ConnectionRole(role));
+        let (pid, secret) = self.keys.generate(client);
+        client.set_pid_and_secret_key(pid, secret.clone());
+        let interrupt = self.interrupts.register((pid, secret.to_bytes()));
+        client
+            .session_extensions()
+            .insert::<Arc<Interrupt>>(interrupt);
+        let (handle, guard) = self.connections.register(pid, secret);
+        client
+            .session_extensions()
+            .insert::<Arc<ConnectionHandle>>(handle);
+        client.session_extensions().insert(guard);
+        tracing::info!(
+            peer = %client.socket_addr(),
+            user = Self::user(client),
+            role = role.as_str(),
+            tls = client.is_secure(),
+            pid,
+            "connection started"
+        );
+        let mut parameters = DefaultServerParameterProvider::default();
+        parameters.server_version = SERVER_VERSION.to_owned();
+        parameters.is_superuser = false;
+        parameters.time_zone = "UTC".to_owned();
+        finish_authentication(client, &parameters).await
     }
 }
 
@@ -122,33 +217,99 @@ impl StartupHandler for Startup {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let PgWireFrontendMessage::Startup(startup) = message else {
-            return Ok(());
-        };
-        protocol_negotiation(client, &startup).await?;
-        save_startup_parameters_to_metadata(client, &startup);
-        let (pid, secret) = self.keys.generate(client);
-        client.set_pid_and_secret_key(pid, secret.clone());
-        let interrupt = self.interrupts.register((pid, secret.to_bytes()));
-        client
-            .session_extensions()
-            .insert::<Arc<Interrupt>>(interrupt);
-        let (handle, guard) = self.connections.register(pid, secret);
-        client
-            .session_extensions()
-            .insert::<Arc<ConnectionHandle>>(handle);
-        client.session_extensions().insert(guard);
-        tracing::info!(
-            peer = %client.socket_addr(),
-            user = client.metadata().get("user").map(String::as_str).unwrap_or(""),
-            pid,
-            "connection started"
-        );
-        let mut parameters = DefaultServerParameterProvider::default();
-        parameters.server_version = SERVER_VERSION.to_owned();
-        parameters.is_superuser = false;
-        parameters.time_zone = "UTC".to_owned();
-        finish_authentication(client, &parameters).await
+        match message {
+            PgWireFrontendMessage::Startup(startup) => {
+                protocol_negotiation(client, &startup).await?;
+                save_startup_parameters_to_metadata(client, &startup);
+                if self.access.require_tls && !client.is_secure() {
+                    tracing::warn!(peer = %client.socket_addr(), "connection refused: TLS required");
+                    return Err(user_error(
+                        "28000",
+                        "this server requires TLS (connect with sslmode=require)".to_owned(),
+                    ));
+                }
+                match &self.access.users {
+                    None => self.admit(client, Role::Admin).await,
+                    Some(_) => {
+                        client
+                            .session_extensions()
+                            .insert(Mutex::new(Some(ScramState::AwaitingClientFirst)));
+                        client.set_state(
+                            pgwire::api::PgWireConnectionState::AuthenticationInProgress,
+                        );
+                        client
+                            .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                                vec![scram::MECHANISM.to_owned()],
+                            )))
+                            .await?;
+                        Ok(())
+                    }
+                }
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(message) => {
+                let Some(users) = &self.access.users else {
+                    return Err(user_error(
+                        "08P01",
+                        "unexpected password message".to_owned(),
+                    ));
+                };
+                let user = Self::user(client);
+                let state = client
+                    .session_extensions()
+                    .get::<Mutex<Option<ScramState>>>()
+                    .and_then(|s| s.lock().ok().and_then(|mut s| s.take()));
+                let refused = |reason: &str| {
+                    tracing::warn!(peer = %client.socket_addr(), reason, "authentication failed");
+                    auth_failed(&user)
+                };
+                match state {
+                    Some(ScramState::AwaitingClientFirst) => {
+                        let initial = message.into_sasl_initial_response()?;
+                        if initial.auth_method != scram::MECHANISM {
+                            return Err(refused("unsupported SASL mechanism"));
+                        }
+                        let known = users.get(&user);
+                        let (server_first, waiting) = scram::server_first(
+                            initial.data.as_deref().unwrap_or_default(),
+                            known.map(|u| &u.verifier),
+                            &self.unknown_user_salt,
+                        )
+                        .map_err(|_| refused("malformed SCRAM message"))?;
+                        if let Some(slot) = client
+                            .session_extensions()
+                            .get::<Mutex<Option<ScramState>>>()
+                            && let Ok(mut slot) = slot.lock()
+                        {
+                            *slot = Some(ScramState::AwaitingClientFinal(waiting));
+                        }
+                        client
+                            .send(PgWireBackendMessage::Authentication(
+                                Authentication::SASLContinue(server_first.into_bytes().into()),
+                            ))
+                            .await?;
+                        Ok(())
+                    }
+                    Some(ScramState::AwaitingClientFinal(waiting)) => {
+                        let response = message.into_sasl_response()?;
+                        let server_final = waiting.finish(&response.data).map_err(|e| match e {
+                            scram::ScramError::WrongProof => {
+                                refused("wrong password or unknown user")
+                            }
+                            scram::ScramError::Malformed(_) => refused("malformed SCRAM message"),
+                        })?;
+                        client
+                            .send(PgWireBackendMessage::Authentication(
+                                Authentication::SASLFinal(server_final.into_bytes().into()),
+                            ))
+                            .await?;
+                        let role = users.get(&user).map_or(Role::Analyst, |u| u.role);
+                        self.admit(client, role).await
+                    }
+                    None => Err(refused("password message out of order")),
+                }
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -176,6 +337,7 @@ pub struct Connection {
     ctx: SessionContext,
     settings: Mutex<PgSettings>,
     interrupt: Arc<Interrupt>,
+    role: Role,
 }
 
 impl Debug for Connection {
@@ -211,6 +373,10 @@ fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Conn
     let interrupt = extensions
         .get::<Arc<Interrupt>>()
         .map(|i| Arc::clone(i.as_ref()));
+    // Set at startup; a connection that somehow lacks it gets the lesser role.
+    let role = extensions
+        .get::<ConnectionRole>()
+        .map_or(Role::Analyst, |r| r.0);
     extensions.get_or_insert_with(|| {
         let mut settings = PgSettings::from_startup(client.metadata());
         settings.set(
@@ -221,6 +387,7 @@ fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Conn
             ctx: planner.engine.new_session(),
             settings: Mutex::new(settings),
             interrupt: interrupt.unwrap_or_default(),
+            role,
         }
     })
 }
@@ -264,7 +431,7 @@ impl Planner {
         }
         substitute_current_setting(&mut statement, &conn.settings())
             .map_err(|message| user_error("42704", message))?;
-        let plan = plan_statement(&conn.ctx, statement)
+        let plan = plan_statement_as(&conn.ctx, statement, conn.role)
             .await
             .map_err(|e| pg_error(&e))?;
         Ok(Prepared::Plan(Box::new(plan)))

@@ -5,6 +5,8 @@ mod errors;
 mod handlers;
 mod interrupt;
 mod params;
+mod scram;
+mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,20 +16,32 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 pub use errors::sqlstate;
-pub use handlers::Handlers;
+pub use handlers::{Access, Handlers};
 pub use interrupt::parse_timeout_ms;
 
-use crate::config::ServerConfig;
+use crate::config::{ServerConfig, TlsFiles};
 use crate::session::Engine;
+use crate::users::Users;
 use crate::{Error, Result};
 
 /// A bound server: the port is open (and known) before `run` is called.
-#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     engine: Arc<Engine>,
     statement_timeout_ms: u64,
+    access: Access,
+    tls: Option<pgwire::tokio::TlsAcceptor>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .field("access", &self.access)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -36,21 +50,53 @@ impl Server {
     /// ```no_run
     /// # async fn demo() -> callqa::Result<()> {
     /// use callqa::config::{EngineConfig, ServerConfig};
-    /// let config = ServerConfig {
-    ///     engine: EngineConfig::for_data("sample_data"),
-    ///     listen: "127.0.0.1:0".parse().unwrap(),
-    ///     statement_timeout_ms: 0,
-    /// };
+    /// let config = ServerConfig::local(
+    ///     EngineConfig::for_data("sample_data"),
+    ///     "127.0.0.1:0".parse().unwrap(),
+    /// );
     /// let server = callqa::server::Server::bind(&config).await?;
     /// println!("listening on {}", server.local_addr());
     /// server.run(async { let _ = tokio::signal::ctrl_c().await; }).await;
     /// # Ok(()) }
     /// ```
+    ///
+    /// Checked before anything is opened: a users file that does not parse, a certificate or
+    /// key that cannot be read or do not match, and a non-loopback address without users
+    /// each stop the start with a message saying which.
     pub async fn bind(config: &ServerConfig) -> Result<Self> {
+        let users = config
+            .users
+            .as_deref()
+            .map(Users::load)
+            .transpose()?
+            .map(Arc::new);
+        if users.is_none() && !config.listen.ip().is_loopback() {
+            return Err(Error::InvalidArgument {
+                what: format!("listen address {}", config.listen),
+                reason: "without --users there are no passwords, so callqa only listens on \
+                         loopback; add users with `callqa user add NAME --users FILE` and pass \
+                         --users FILE"
+                    .to_owned(),
+            });
+        }
+        if users.as_ref().is_some_and(|u| u.is_empty()) {
+            return Err(Error::InvalidArgument {
+                what: "users file".to_owned(),
+                reason: "it lists no users: nobody could log in".to_owned(),
+            });
+        }
+        let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
         let engine = Arc::new(Engine::open(&config.engine).await?);
-        Ok(Self::bind_engine(engine, config.listen)
+        let mut server = Self::bind_engine(engine, config.listen)
             .await?
-            .with_statement_timeout(config.statement_timeout_ms))
+            .with_statement_timeout(config.statement_timeout_ms)
+            .with_access(Access {
+                users,
+                require_tls: config.require_tls,
+                max_connections: (config.max_connections > 0).then_some(config.max_connections),
+            });
+        server.tls = tls;
+        Ok(server)
     }
 
     /// Binds `addr` for an engine that is already open.
@@ -66,7 +112,21 @@ impl Server {
             local_addr,
             engine,
             statement_timeout_ms: 0,
+            access: Access::default(),
+            tls: None,
         })
+    }
+
+    /// Sets who may connect and how many at once.
+    pub fn with_access(mut self, access: Access) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// Serves TLS with the certificate and key in `files` (PEM).
+    pub fn with_tls(mut self, files: &TlsFiles) -> Result<Self> {
+        self.tls = Some(tls::acceptor(files)?);
+        Ok(self)
     }
 
     /// Sets every connection's default `statement_timeout` in milliseconds (0: none).
@@ -90,6 +150,7 @@ impl Server {
         let handlers = Arc::new(Handlers::new(
             Arc::clone(&self.engine),
             self.statement_timeout_ms,
+            self.access.clone(),
         ));
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);
@@ -100,8 +161,9 @@ impl Server {
                     Ok((socket, peer)) => {
                         let _ = socket.set_nodelay(true);
                         let handlers = Arc::clone(&handlers);
+                        let tls = self.tls.clone();
                         connections.spawn(async move {
-                            if let Err(e) = pgwire::tokio::process_socket(socket, None, handlers).await {
+                            if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
                                 tracing::debug!(%peer, error = %e, "connection ended with an error");
                             }
                         });

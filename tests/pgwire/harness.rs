@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use callqa::config::EngineConfig;
+use callqa::config::{EngineConfig, ServerConfig};
 use callqa::server::Server;
 use callqa::session::Engine;
 use tokio::sync::oneshot;
@@ -40,6 +40,23 @@ impl TestServer {
         let server = Server::bind_engine(Arc::clone(&engine), "127.0.0.1:0".parse().unwrap())
             .await
             .expect("binds port 0");
+        let addr = server.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            engine,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Serves with a full `callqa serve` configuration (users, TLS, limits).
+    pub async fn start_with(config: ServerConfig) -> TestServer {
+        let server = Server::bind(&config).await.expect("server starts");
+        let engine = Arc::clone(server.engine());
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {

@@ -2,6 +2,7 @@
 //! the extended protocol (text and binary results, typed parameters), and the psql binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
+mod access;
 mod functions;
 mod harness;
 mod ingest;

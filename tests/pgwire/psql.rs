@@ -7,7 +7,7 @@ use crate::harness::TestServer;
 
 /// Whether psql is installed; with `CALLQA_REQUIRE_CLIENTS` set (as `.ci/run` does) a missing
 /// psql fails the test instead of skipping it.
-fn psql_available() -> bool {
+pub fn psql_available() -> bool {
     let installed = Command::new("psql")
         .arg("--version")
         .output()
