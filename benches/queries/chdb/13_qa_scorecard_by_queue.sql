@@ -1,0 +1,1 @@
+-- no equivalent: qa_scorecard evaluates the 13 rules of the QA rule set (phrases, regexes, silence, interruptions, speech rate, response time, repetition) per call; chdb has no rule engine.

@@ -1,0 +1,1 @@
+-- no equivalent: sentiment() is callqa's VADER (English) + jieba lexicon (Chinese) scorer; duckdb has no such function and a hand-made keyword score would answer a different question.
