@@ -103,6 +103,34 @@ pub struct ServeArgs {
     /// Connections served at once; the next client gets SQLSTATE 53300 (0: no limit).
     #[arg(long, env = "CALLQA_MAX_CONNECTIONS", default_value_t = 100)]
     pub max_connections: usize,
+    /// Memory for all running queries together (`4GB`, `512MB`; `0` no limit). Sorts and
+    /// aggregations spill to `--spill-dir`; a query that cannot spill fails with SQLSTATE 53200.
+    #[arg(long, env = "CALLQA_MEMORY_LIMIT", default_value = "0", value_parser = parse_bytes)]
+    pub memory_limit: usize,
+    /// Directory for spill files (default: the system's temporary directory).
+    #[arg(long, env = "CALLQA_SPILL_DIR")]
+    pub spill_dir: Option<PathBuf>,
+}
+
+/// `512MB`, `4GB`, `1.5GiB`, `1000000` → bytes.
+fn parse_bytes(value: &str) -> Result<usize, String> {
+    let text = value.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("'{value}' is not a size like 512MB or 4GB"))?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tb" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("'{value}' is not a size like 512MB or 4GB")),
+    };
+    Ok((number * scale) as usize)
 }
 
 fn parse_duration_ms(value: &str) -> Result<u64, String> {
@@ -201,6 +229,11 @@ pub struct EngineConfig {
     pub rules: Option<String>,
     /// Object-store settings that override the environment (`s3://` data roots).
     pub object_store: crate::object_store_root::ObjectStoreSettings,
+    /// Memory for all running queries together, in bytes (`None`: no limit). Sorts and
+    /// aggregations spill to disk to stay inside it; what cannot spill fails with 53200.
+    pub memory_limit: Option<usize>,
+    /// Where spill files go (`None`: the system's temporary directory).
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -210,6 +243,8 @@ impl EngineConfig {
             data: data.into(),
             rules: None,
             object_store: Default::default(),
+            memory_limit: None,
+            spill_dir: None,
         }
     }
 }
@@ -263,14 +298,19 @@ impl From<&DataArgs> for EngineConfig {
             data: args.data.clone(),
             rules: args.rules.clone(),
             object_store: Default::default(),
+            memory_limit: None,
+            spill_dir: None,
         }
     }
 }
 
 impl From<&ServeArgs> for ServerConfig {
     fn from(args: &ServeArgs) -> Self {
+        let mut engine = EngineConfig::from(&args.data);
+        engine.memory_limit = (args.memory_limit > 0).then_some(args.memory_limit);
+        engine.spill_dir = args.spill_dir.clone();
         ServerConfig {
-            engine: EngineConfig::from(&args.data),
+            engine,
             listen: args.listen,
             statement_timeout_ms: args.statement_timeout,
             users: args.users.clone(),

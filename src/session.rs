@@ -4,10 +4,12 @@
 //! connection gets a clone of it, so `SET` and time zone stay per connection while the
 //! catalog, the memory pool and the file caches are shared.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -48,9 +50,24 @@ impl Engine {
             .with_default_catalog_and_schema(DATABASE, SCHEMA);
         // Listing files per query is cheap on local disks and is what makes files added by
         // `ingest` (or by hand) visible to the next query without a restart.
-        let runtime = RuntimeEnvBuilder::new()
-            .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
-            .build_arc()?;
+        let mut runtime = RuntimeEnvBuilder::new()
+            .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0));
+        if let Some(limit) = config.memory_limit {
+            // One pool for every query: spilling operators (sorts, aggregations) share it
+            // fairly; an error names the biggest consumers.
+            runtime = runtime.with_memory_pool(Arc::new(TrackConsumersPool::new(
+                FairSpillPool::new(limit),
+                NonZeroUsize::MIN.saturating_add(4),
+            )));
+        }
+        if let Some(dir) = &config.spill_dir {
+            std::fs::create_dir_all(dir).map_err(|source| crate::Error::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            runtime = runtime.with_temp_file_path(dir);
+        }
+        let runtime = runtime.build_arc()?;
         let state = SessionStateBuilder::new()
             .with_config(session_config)
             .with_runtime_env(runtime)
