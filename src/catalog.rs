@@ -178,6 +178,18 @@ fn listing_table(table: &TableDef, folder: &str) -> Result<Arc<ListingTable>> {
     Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
+/// The Parquet files of a local data root whose footer cannot be read now, with the reason
+/// (object-store roots: none checked). Used to name the file behind a failing query.
+pub fn unreadable_local_files(root: &DataRoot) -> Vec<(PathBuf, String)> {
+    let Location::Local(dir) = &root.location else {
+        return Vec::new();
+    };
+    all_tables()
+        .into_iter()
+        .flat_map(|table| summarize(table, &dir.join(table.name)).unreadable)
+        .collect()
+}
+
 /// Counts rows from the footers of every visible Parquet file of a table folder.
 fn summarize(table: &'static TableDef, dir: &Path) -> TableSummary {
     let mut summary = TableSummary {

@@ -102,6 +102,35 @@ impl Engine {
         SessionContext::new_with_state(state)
     }
 
+    /// Adds the names of unreadable Parquet files to a read error, so the user learns which
+    /// file broke the query (DataFusion's Parquet errors do not say). Other errors pass as
+    /// they are.
+    pub fn name_unreadable_files(
+        &self,
+        err: datafusion::error::DataFusionError,
+    ) -> datafusion::error::DataFusionError {
+        use datafusion::error::DataFusionError;
+        let is_read_error = matches!(
+            err.find_root(),
+            DataFusionError::ParquetError(_)
+                | DataFusionError::IoError(_)
+                | DataFusionError::ObjectStore(_)
+        ) || err.to_string().contains("Parquet error");
+        if !is_read_error {
+            return err;
+        }
+        let unreadable = crate::catalog::unreadable_local_files(&self.root);
+        if unreadable.is_empty() {
+            return err;
+        }
+        let files = unreadable
+            .iter()
+            .map(|(path, reason)| format!("{} ({reason})", path.display()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        DataFusionError::Context(format!("unreadable Parquet file: {files}"), Box::new(err))
+    }
+
     /// The data root being served.
     pub fn root(&self) -> &DataRoot {
         &self.root

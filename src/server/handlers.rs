@@ -433,7 +433,7 @@ impl Planner {
             .map_err(|message| user_error("42704", message))?;
         let plan = plan_statement_as(&conn.ctx, statement, conn.role)
             .await
-            .map_err(|e| pg_error(&e))?;
+            .map_err(|e| pg_error(&self.engine.name_unreadable_files(e)))?;
         Ok(Prepared::Plan(Box::new(plan)))
     }
 }
@@ -566,13 +566,15 @@ impl QueryService {
                         .map_err(|_| timed_out())?,
                     None => start.await,
                 }
-                .map_err(|e| pg_error(&e))?;
+                .map_err(|e| pg_error(&self.planner.engine.name_unreadable_files(e)))?;
+                let engine = Arc::clone(&self.planner.engine);
                 let rows = guarded_rows(
                     batches,
                     Arc::clone(&fields),
                     Arc::clone(&conn.interrupt),
                     epoch,
                     deadline,
+                    move |e| engine.name_unreadable_files(e),
                 );
                 Ok(Response::Query(QueryResponse::new(fields, rows)))
             }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::stream::{self, Stream, StreamExt};
 use pgwire::api::ConnectionManager;
@@ -122,18 +123,20 @@ pub fn timed_out() -> PgWireError {
 /// The query runs in its own task and hands batches over a small channel, so the connection
 /// task can answer a cancel or a deadline at once even while an operator computes for a long
 /// time without yielding; ending the stream aborts that task.
+/// `explain` may add context to an error of the query (for example which file is unreadable).
 pub fn guarded_rows(
     batches: SendableRecordBatchStream,
     fields: Arc<Vec<FieldInfo>>,
     interrupt: Arc<Interrupt>,
     epoch: u64,
     deadline: Option<Instant>,
+    explain: impl Fn(DataFusionError) -> DataFusionError + Send + 'static,
 ) -> impl Stream<Item = PgWireResult<DataRow>> + Send + 'static {
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     let producer = tokio::spawn(async move {
         let mut batches = batches;
         while let Some(batch) = batches.next().await {
-            if tx.send(batch).await.is_err() {
+            if tx.send(batch.map_err(&explain)).await.is_err() {
                 break; // the client side is gone
             }
         }

@@ -172,3 +172,50 @@ async fn a_client_that_vanishes_mid_result_leaves_others_undisturbed() {
     // `stop` waits for every connection to end: it returns because the abandoned query did.
     server.stop().await;
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_parquet_file_is_named_and_other_tables_keep_working() {
+    let root = tempfile::tempdir().unwrap();
+    copy_dir(&sample_data(), root.path());
+    let broken = root
+        .path()
+        .join("utterances/date=2026-10-07/part-0.parquet");
+    let bytes = std::fs::read(&broken).unwrap();
+    std::fs::write(&broken, &bytes[..bytes.len() / 3]).unwrap();
+    let server = TestServer::start_on(root.path()).await;
+    let client = server.connect().await;
+    for sql in [
+        "select count(*), max(length(text)) from utterances",
+        "select avg(score) from qa_scorecard",
+    ] {
+        let err = client.query_one(sql, &[]).await.unwrap_err();
+        let db = err.as_db_error().expect("a server error");
+        assert_eq!(db.code().code(), "XX001", "{sql}: {db:?}");
+        assert!(
+            db.message().contains(&broken.display().to_string()),
+            "{sql}: {}",
+            db.message()
+        );
+    }
+    calls_answered_correctly(&server).await;
+    let agents: i64 = client
+        .query_one("select count(*) from agents", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(agents, server.rows_of("agents"));
+    server.stop().await;
+}
