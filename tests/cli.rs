@@ -216,3 +216,134 @@ fn user_add_stores_a_verifier_and_serve_refuses_an_open_address_without_users() 
         "{stderr}"
     );
 }
+
+/// pgbench (Debian postgresql-15), 32 clients for a bounded time with the dashboard script
+/// `tests/load/dashboards.sql`, simple and extended protocol: no failed transaction and the
+/// server's peak RSS under 1.5 GB. Prints the p99 latency. `CALLQA_LOAD_SECONDS` sets the
+/// duration (default 30).
+#[test]
+fn pgbench_dashboards_32_clients_without_failures() {
+    let installed = Command::new("pgbench")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        installed || std::env::var_os("CALLQA_REQUIRE_CLIENTS").is_none(),
+        "pgbench is required (CALLQA_REQUIRE_CLIENTS is set): install postgresql-15"
+    );
+    if !installed {
+        eprintln!("pgbench is not installed; skipping (CI installs postgresql-15)");
+        return;
+    }
+    let seconds = std::env::var("CALLQA_LOAD_SECONDS").unwrap_or_else(|_| "30".to_owned());
+    let mut server = callqa()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line["callqa listening on 127.0.0.1:".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let logs = tempfile::tempdir().unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/load/dashboards.sql");
+    for mode in ["simple", "extended"] {
+        let prefix = logs.path().join(mode);
+        let output = Command::new("pgbench")
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "analyst", "-n"])
+            .args([
+                "-c",
+                "32",
+                "-j",
+                "2",
+                "-T",
+                &seconds,
+                "-M",
+                mode,
+                "-l",
+                "--log-prefix",
+            ])
+            .arg(&prefix)
+            .arg("-f")
+            .arg(&script)
+            .arg("callqa")
+            .current_dir(logs.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "pgbench {mode}:\n{stdout}\n{}",
+            stderr_of(&output)
+        );
+        assert!(
+            stdout.contains("number of failed transactions: 0 (0.000%)"),
+            "{mode}: {stdout}"
+        );
+        let processed: u64 = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("number of transactions actually processed: "))
+            .and_then(|n| n.split('/').next()?.trim().parse().ok())
+            .unwrap_or(0);
+        assert!(processed > 0, "{mode}: {stdout}");
+        // Per-transaction log lines: client_id transaction_no latency_us script_no time_epoch time_us
+        let mut latencies: Vec<u64> = std::fs::read_dir(logs.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(mode))
+            .flat_map(|p| {
+                std::fs::read_to_string(p)
+                    .unwrap()
+                    .lines()
+                    .filter_map(|l| l.split_whitespace().nth(2)?.parse().ok())
+                    .collect::<Vec<u64>>()
+            })
+            .collect();
+        latencies.sort_unstable();
+        let p = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize] as f64 / 1000.0;
+        eprintln!(
+            "pgbench {mode}: {processed} transactions of 5 dashboard queries in {seconds} s, \
+             32 clients: p50 {:.0} ms, p99 {:.0} ms",
+            p(0.5),
+            p(0.99)
+        );
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
+    let peak_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap();
+    eprintln!("server peak RSS {} MB", peak_kb / 1024);
+    assert!(
+        peak_kb < 1536 * 1024,
+        "server peak RSS {peak_kb} kB over 1.5 GB"
+    );
+    // The server still answers correctly after the load.
+    let after = Command::new("psql")
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "analyst",
+            "-d",
+            "callqa",
+        ])
+        .args(["-c", "select count(*) from calls"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&after.stdout).trim(), "3000");
+    let _ = server.kill();
+    let _ = server.wait();
+}
