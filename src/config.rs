@@ -110,6 +110,10 @@ pub struct ServeArgs {
     /// Directory for spill files (default: the system's temporary directory).
     #[arg(long, env = "CALLQA_SPILL_DIR")]
     pub spill_dir: Option<PathBuf>,
+    /// Analysts see transcripts with phone numbers, ids, cards and e-mails masked
+    /// (`redact_pii`); admins see the raw text. Needs `--users`.
+    #[arg(long, env = "CALLQA_REDACT_PII", requires = "users")]
+    pub redact_pii: bool,
 }
 
 /// `512MB`, `4GB`, `1.5GiB`, `1000000` → bytes.
@@ -234,6 +238,8 @@ pub struct EngineConfig {
     pub memory_limit: Option<usize>,
     /// Where spill files go (`None`: the system's temporary directory).
     pub spill_dir: Option<PathBuf>,
+    /// Analysts read `utterances.text` and `qa_results.evidence_text` through `redact_pii`.
+    pub redact_pii: bool,
 }
 
 impl EngineConfig {
@@ -245,6 +251,7 @@ impl EngineConfig {
             object_store: Default::default(),
             memory_limit: None,
             spill_dir: None,
+            redact_pii: false,
         }
     }
 }
@@ -300,6 +307,7 @@ impl From<&DataArgs> for EngineConfig {
             object_store: Default::default(),
             memory_limit: None,
             spill_dir: None,
+            redact_pii: false,
         }
     }
 }
@@ -309,6 +317,7 @@ impl From<&ServeArgs> for ServerConfig {
         let mut engine = EngineConfig::from(&args.data);
         engine.memory_limit = (args.memory_limit > 0).then_some(args.memory_limit);
         engine.spill_dir = args.spill_dir.clone();
+        engine.redact_pii = args.redact_pii;
         ServerConfig {
             engine,
             listen: args.listen,

@@ -34,6 +34,8 @@ pub const SCHEMA: &str = "public";
 #[derive(Debug)]
 pub struct Engine {
     template: SessionState,
+    /// The analysts' catalog when `redact_pii` is on: transcripts and evidence redacted.
+    redacted: Option<SessionState>,
     root: DataRoot,
     rules: Arc<RuleStore>,
     tables: Vec<TableSummary>,
@@ -68,24 +70,25 @@ impl Engine {
             runtime = runtime.with_temp_file_path(dir);
         }
         let runtime = runtime.build_arc()?;
-        let state = SessionStateBuilder::new()
-            .with_config(session_config)
-            .with_runtime_env(runtime)
-            .with_default_features()
-            .build();
-        let ctx = SessionContext::new_with_state(state);
-        let tables = register_tables(&ctx, &root).await?;
-        setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
-        callqa_udfs::register_all(&ctx);
-        pg_compat::register_functions(&ctx);
         let source = rule_source(&root, config.rules.as_deref()).await?;
         // An object-store loader reads on a thread and runtime of its own (a short block of
         // this task at start-up; reloads run the same way from the SQL function).
         let rules = Arc::new(RuleStore::open(source)?);
-        register_qa(&ctx, &rules)?;
-        crate::qa_views::create_views(&ctx).await?;
+        let (template, tables) =
+            build_template(&session_config, &runtime, &root, &rules, false).await?;
+        // Analysts see transcripts through redact_pii when asked for: a catalog of their own.
+        let redacted = if config.redact_pii {
+            Some(
+                build_template(&session_config, &runtime, &root, &rules, true)
+                    .await?
+                    .0,
+            )
+        } else {
+            None
+        };
         Ok(Engine {
-            template: ctx.state(),
+            template,
+            redacted,
             root,
             rules,
             tables,
@@ -95,8 +98,18 @@ impl Engine {
 
     /// A new session over the shared catalog and runtime, with its own settings.
     pub fn new_session(&self) -> SessionContext {
+        self.new_session_for(Role::Admin)
+    }
+
+    /// A new session for a user of `role`: analysts get the redacting catalog when
+    /// `redact_pii` is on.
+    pub fn new_session_for(&self, role: Role) -> SessionContext {
         let id = self.next_session.fetch_add(1, Ordering::Relaxed);
-        let state = SessionStateBuilder::new_from_existing(self.template.clone())
+        let template = match (role, &self.redacted) {
+            (Role::Analyst, Some(redacted)) => redacted,
+            _ => &self.template,
+        };
+        let state = SessionStateBuilder::new_from_existing(template.clone())
             .with_session_id(format!("callqa-{id}"))
             .build();
         SessionContext::new_with_state(state)
@@ -245,6 +258,66 @@ pub fn write_verb(plan: &datafusion::logical_expr::LogicalPlan) -> Option<String
         })
     });
     verb
+}
+
+/// A session state with every table, pg_catalog, the functions and the QA views. With
+/// `redact`, `utterances.text` and `qa_results.evidence_text` read through `redact_pii`; the
+/// views are built on the raw text first, so scores are the same for everyone.
+async fn build_template(
+    session_config: &SessionConfig,
+    runtime: &Arc<datafusion::execution::runtime_env::RuntimeEnv>,
+    root: &DataRoot,
+    rules: &Arc<RuleStore>,
+    redact: bool,
+) -> Result<(SessionState, Vec<TableSummary>)> {
+    let state = SessionStateBuilder::new()
+        .with_config(session_config.clone())
+        .with_runtime_env(Arc::clone(runtime))
+        .with_default_features()
+        .build();
+    let ctx = SessionContext::new_with_state(state);
+    let tables = register_tables(&ctx, root).await?;
+    setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
+    callqa_udfs::register_all(&ctx);
+    pg_compat::register_functions(&ctx);
+    register_qa(&ctx, rules)?;
+    crate::qa_views::create_views(&ctx).await?;
+    if redact {
+        redact_columns(&ctx, "utterances", &["text"]).await?;
+        redact_columns(&ctx, "qa_results", &["evidence_text"]).await?;
+    }
+    Ok((ctx.state(), tables))
+}
+
+/// Replaces table `name` with a view of it in which `columns` go through `redact_pii`. The
+/// original provider is only reachable through the view.
+async fn redact_columns(ctx: &SessionContext, name: &str, columns: &[&str]) -> Result<()> {
+    use datafusion::catalog::view::ViewTable;
+    use datafusion::datasource::provider_as_source;
+    use datafusion::execution::FunctionRegistry;
+    use datafusion::logical_expr::LogicalPlanBuilder;
+    use datafusion::prelude::{Expr, col};
+    let provider = ctx.table_provider(name).await?;
+    let schema = provider.schema();
+    let redact = ctx.udf("redact_pii")?;
+    let projection: Vec<Expr> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let column = col(datafusion::common::Column::new_unqualified(f.name()));
+            if columns.contains(&f.name().as_str()) {
+                redact.call(vec![column]).alias(f.name())
+            } else {
+                column
+            }
+        })
+        .collect();
+    let plan = LogicalPlanBuilder::scan(name, provider_as_source(provider), None)?
+        .project(projection)?
+        .build()?;
+    ctx.deregister_table(name)?;
+    ctx.register_table(name, Arc::new(ViewTable::new(plan, None)))?;
+    Ok(())
 }
 
 /// Splits `sql` into statements with the Postgres-compatible parser the server uses.

@@ -384,7 +384,7 @@ fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Conn
             &planner.statement_timeout_ms.to_string(),
         );
         Connection {
-            ctx: planner.engine.new_session(),
+            ctx: planner.engine.new_session_for(role),
             settings: Mutex::new(settings),
             interrupt: interrupt.unwrap_or_default(),
             role,

@@ -353,3 +353,46 @@ fn self_signed(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     );
     (cert, key)
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redact_pii_masks_transcripts_for_analysts_only_and_scores_do_not_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(Some(users_file(dir.path())));
+    config.engine.redact_pii = true;
+    let server = TestServer::start_with(config).await;
+    let lena = connect(&server, "lena", "s3cret").await.unwrap();
+    let ops = connect(&server, "ops", "0ps pass").await.unwrap();
+    let count = |sql: &'static str| {
+        let (lena, ops) = (&lena, &ops);
+        async move {
+            let a: i64 = lena.query_one(sql, &[]).await.unwrap().get(0);
+            let b: i64 = ops.query_one(sql, &[]).await.unwrap().get(0);
+            (a, b)
+        }
+    };
+    // The admin sees phone numbers and ids in transcripts; the analyst sees none, masked.
+    let (analyst, admin) = count("select count(*) from utterances where has_pii(text)").await;
+    assert!(admin > 0, "sample data has PII to hide");
+    assert_eq!(analyst, 0);
+    let (masked, _) = count("select count(*) from utterances where text like '%[PHONE]%'").await;
+    assert!(masked > 0);
+    // Same for the evidence of QA verdicts…
+    let (analyst, admin) =
+        count("select count(*) from qa_results where has_pii(evidence_text)").await;
+    assert_eq!(analyst, 0, "admin sees {admin}");
+    // …while the scores, computed on the raw text, are the same for both.
+    let score = "select cast(round(avg(score) * 1000) as bigint) from qa_scorecard";
+    let (a, b) = count(score).await;
+    assert_eq!(a, b);
+    // The raw table is not reachable under another name.
+    let tables: i64 = lena
+        .query_one(
+            "select count(*) from information_schema.tables where table_name like '%utterances%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 1);
+    server.stop().await;
+}
