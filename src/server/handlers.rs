@@ -559,7 +559,14 @@ impl QueryService {
                     format,
                     Some(format_options),
                 )?);
-                let start = df.execute_stream();
+                // Operators may spawn their tasks when the stream is created: create it on
+                // the query runtime too.
+                let start = async move {
+                    super::interrupt::query_runtime()
+                        .spawn(df.execute_stream())
+                        .await
+                        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?
+                };
                 let batches = match deadline {
                     Some(deadline) => tokio::time::timeout_at(deadline, start)
                         .await
