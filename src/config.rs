@@ -110,6 +110,10 @@ pub struct ServeArgs {
     /// Directory for spill files (default: the system's temporary directory).
     #[arg(long, env = "CALLQA_SPILL_DIR")]
     pub spill_dir: Option<PathBuf>,
+    /// Memory one query may hold (default: half of `--memory-limit`), so a single query
+    /// cannot starve the others; over it a query spills or fails with SQLSTATE 53200.
+    #[arg(long, env = "CALLQA_QUERY_MEMORY_LIMIT", value_parser = parse_bytes, requires = "memory_limit")]
+    pub query_memory_limit: Option<usize>,
     /// Analysts see transcripts with phone numbers, ids, cards and e-mails masked
     /// (`redact_pii`); admins see the raw text. Needs `--users`.
     #[arg(long, env = "CALLQA_REDACT_PII", requires = "users")]
@@ -238,6 +242,8 @@ pub struct EngineConfig {
     pub memory_limit: Option<usize>,
     /// Where spill files go (`None`: the system's temporary directory).
     pub spill_dir: Option<PathBuf>,
+    /// Memory one query may hold, in bytes (`None`: up to the global limit).
+    pub query_memory_limit: Option<usize>,
     /// Analysts read `utterances.text` and `qa_results.evidence_text` through `redact_pii`.
     pub redact_pii: bool,
 }
@@ -251,6 +257,7 @@ impl EngineConfig {
             object_store: Default::default(),
             memory_limit: None,
             spill_dir: None,
+            query_memory_limit: None,
             redact_pii: false,
         }
     }
@@ -307,6 +314,7 @@ impl From<&DataArgs> for EngineConfig {
             object_store: Default::default(),
             memory_limit: None,
             spill_dir: None,
+            query_memory_limit: None,
             redact_pii: false,
         }
     }
@@ -317,6 +325,9 @@ impl From<&ServeArgs> for ServerConfig {
         let mut engine = EngineConfig::from(&args.data);
         engine.memory_limit = (args.memory_limit > 0).then_some(args.memory_limit);
         engine.spill_dir = args.spill_dir.clone();
+        engine.query_memory_limit = args
+            .query_memory_limit
+            .or((args.memory_limit > 0).then_some(args.memory_limit / 2));
         engine.redact_pii = args.redact_pii;
         ServerConfig {
             engine,

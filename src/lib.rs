@@ -12,6 +12,7 @@ pub mod object_store_root;
 pub mod parquet_files;
 pub mod pg_compat;
 pub mod qa_views;
+pub mod query_memory;
 pub mod schema;
 pub mod server;
 pub mod session;

@@ -36,6 +36,8 @@ pub struct Engine {
     template: SessionState,
     /// The analysts' catalog when `redact_pii` is on: transcripts and evidence redacted.
     redacted: Option<SessionState>,
+    /// Memory one query may hold (`None`: up to the global pool).
+    query_memory_limit: Option<usize>,
     root: DataRoot,
     rules: Arc<RuleStore>,
     tables: Vec<TableSummary>,
@@ -89,6 +91,7 @@ impl Engine {
         Ok(Engine {
             template,
             redacted,
+            query_memory_limit: config.query_memory_limit,
             root,
             rules,
             tables,
@@ -113,6 +116,26 @@ impl Engine {
             .with_session_id(format!("callqa-{id}"))
             .build();
         SessionContext::new_with_state(state)
+    }
+
+    /// The state one query of `session` runs with: its own memory pool, a share of the global
+    /// one capped at the per-query limit. Without a limit, the session's state as it is.
+    pub fn query_state(&self, session: &SessionContext) -> Result<SessionState> {
+        let state = session.state();
+        let Some(limit) = self.query_memory_limit else {
+            return Ok(state);
+        };
+        let runtime = state.runtime_env();
+        let pool = Arc::new(crate::query_memory::QueryPool::new(
+            Arc::clone(&runtime.memory_pool),
+            limit,
+        ));
+        let runtime = RuntimeEnvBuilder::from_runtime_env(runtime)
+            .with_memory_pool(pool)
+            .build_arc()?;
+        Ok(SessionStateBuilder::new_from_existing(state)
+            .with_runtime_env(runtime)
+            .build())
     }
 
     /// Adds the names of unreadable Parquet files to a read error, so the user learns which

@@ -542,11 +542,18 @@ impl QueryService {
                         .map_err(|e| pg_error(&e))?;
                 }
                 let is_statement = matches!(plan, LogicalPlan::Statement(_));
-                let df = conn
-                    .ctx
-                    .execute_logical_plan(plan)
-                    .await
-                    .map_err(|e| pg_error(&e))?;
+                let df = if is_statement {
+                    conn.ctx.execute_logical_plan(plan).await
+                } else {
+                    // A query runs with a memory pool of its own (the per-query limit).
+                    let state = self
+                        .planner
+                        .engine
+                        .query_state(&conn.ctx)
+                        .map_err(|e| user_error("53200", e.to_string()))?;
+                    Ok(DataFrame::new(state, plan))
+                }
+                .map_err(|e| pg_error(&e))?;
                 if is_statement {
                     // `SET datafusion.x = y` and friends: DataFusion applied it, nothing to return.
                     df.collect().await.map_err(|e| pg_error(&e))?;

@@ -219,3 +219,95 @@ async fn a_truncated_parquet_file_is_named_and_other_tables_keep_working() {
     assert_eq!(agents, server.rows_of("agents"));
     server.stop().await;
 }
+
+/// Random bytes into the connection handler (a bounded, seeded fuzz run): pure noise, a valid
+/// startup followed by noise, and mutated copies of a valid startup and query. Every
+/// connection must end (closed by the server or answered), and the server must keep answering.
+#[tokio::test(flavor = "multi_thread")]
+async fn random_bytes_into_the_connection_handler() {
+    use rand::{Rng, SeedableRng};
+    let server = TestServer::start().await;
+    let bystander = server.connect().await;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xca11_0a);
+    let body = b"\0\x03\0\0user\0analyst\0database\0callqa\0\0";
+    let mut valid = (body.len() as u32 + 4).to_be_bytes().to_vec();
+    valid.extend_from_slice(body);
+    let sql = b"select count(*) from calls\0";
+    valid.push(b'Q');
+    valid.extend_from_slice(&(sql.len() as u32 + 4).to_be_bytes());
+    valid.extend_from_slice(sql);
+    let cases = std::env::var("CALLQA_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(300);
+    for case in 0..cases {
+        let bytes: Vec<u8> = match case % 3 {
+            0 => (0..rng.random_range(1..2048))
+                .map(|_| rng.random())
+                .collect(),
+            1 => {
+                let mut b = valid[..body.len() + 4].to_vec();
+                b.extend((0..rng.random_range(1..512)).map(|_| rng.random::<u8>()));
+                b
+            }
+            _ => {
+                let mut b = valid.clone();
+                for _ in 0..rng.random_range(1..6) {
+                    let i = rng.random_range(0..b.len());
+                    b[i] = rng.random();
+                }
+                b
+            }
+        };
+        let mut socket = TcpStream::connect(server.addr).await.unwrap();
+        let _ = socket.write_all(&bytes).await;
+        let _ = socket.shutdown().await;
+        let mut sink = Vec::new();
+        let ended =
+            tokio::time::timeout(Duration::from_secs(15), socket.read_to_end(&mut sink)).await;
+        assert!(
+            ended.is_ok(),
+            "case {case}: connection still open after {bytes:02x?}"
+        );
+    }
+    others_undisturbed(&server, &bystander).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_per_query_limit_stops_one_query_before_the_global_pool() {
+    let mut engine = EngineConfig::for_data(sample_data().display().to_string());
+    engine.memory_limit = Some(1024 * 1024 * 1024);
+    engine.query_memory_limit = Some(64 * 1024 * 1024);
+    let server =
+        TestServer::start_with(ServerConfig::local(engine, "127.0.0.1:0".parse().unwrap())).await;
+    let client = server.connect().await;
+    // Far under the 1 GB pool, over the 64 MB a query may hold.
+    let err = client
+        .query_one(
+            "select cardinality(array_agg(a.text || b.agent_id)) from utterances a cross join agents b",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code(), &SqlState::OUT_OF_MEMORY);
+    assert!(
+        db.message().contains("per-query memory limit"),
+        "{}",
+        db.message()
+    );
+    // A sort that needs more than 64 MB spills inside its share and completes.
+    let row = client
+        .query_one(
+            "select cast(max(r) as bigint) from (select row_number() over \
+             (order by a.text, b.agent_id, a.call_id, a.start_ms) r \
+             from utterances a cross join (select agent_id from agents limit 10) b)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), server.rows_of("utterances") * 10);
+    calls_answered_correctly(&server).await;
+    server.stop().await;
+}
