@@ -228,7 +228,7 @@ async fn random_bytes_into_the_connection_handler() {
     use rand::{Rng, SeedableRng};
     let server = TestServer::start().await;
     let bystander = server.connect().await;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xca11_0a);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x00ca_110a);
     let body = b"\0\x03\0\0user\0analyst\0database\0callqa\0\0";
     let mut valid = (body.len() as u32 + 4).to_be_bytes().to_vec();
     valid.extend_from_slice(body);
