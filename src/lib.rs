@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod cooperative_joins;
 pub mod error;
 pub mod generate;
 pub mod ingest;

@@ -297,6 +297,7 @@ async fn build_template(
         .with_config(session_config.clone())
         .with_runtime_env(Arc::clone(runtime))
         .with_default_features()
+        .with_physical_optimizer_rule(Arc::new(crate::cooperative_joins::CooperativeJoins))
         .build();
     let ctx = SessionContext::new_with_state(state);
     let tables = register_tables(&ctx, root).await?;
