@@ -13,21 +13,22 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::types::{NativeType, logical_int64, logical_string};
 use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err};
-use datafusion::logical_expr::function::StateFieldsArgs;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
-    Accumulator, Coercion, EmitTo, GroupsAccumulator, Signature, TypeSignature, TypeSignatureClass,
-    Volatility,
+    Accumulator, AggregateUDFImpl, Coercion, Documentation, EmitTo, GroupsAccumulator, Signature,
+    TypeSignature, TypeSignatureClass, Volatility,
 };
 
 use super::evaluate::{Scratch, Utterance, Verdict, Who, evaluate_call};
 use super::matcher::CompiledRules;
+use super::store::RuleStore;
 use super::string_values;
 
 const NAME: &str = "qa_evaluate / qa_score";
 
 /// `(speaker, start_ms, end_ms, text [, queue])`.
-pub(super) fn signature() -> Signature {
+fn signature() -> Signature {
     let text = || Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
     let int = || {
         Coercion::new_implicit(
@@ -46,7 +47,7 @@ pub(super) fn signature() -> Signature {
 }
 
 /// The partial state: a call's utterances as lists, and its queue.
-pub(super) fn state_fields(args: &StateFieldsArgs) -> Vec<FieldRef> {
+fn state_fields(args: &StateFieldsArgs) -> Vec<FieldRef> {
     let list = |name: &str, t: DataType| {
         Arc::new(Field::new_list(
             format_state_name(args.name, name),
@@ -67,8 +68,18 @@ pub(super) fn state_fields(args: &StateFieldsArgs) -> Vec<FieldRef> {
     ]
 }
 
-/// What an accumulator returns for complete calls.
-pub(super) trait Finish: std::fmt::Debug + Send + Sync + 'static {
+/// What a QA aggregate returns for complete calls: its SQL name, type and documentation,
+/// and how the verdicts of each call become one result row.
+pub trait Finish: std::fmt::Debug + Default + Send + Sync + 'static {
+    /// The SQL name.
+    const NAME: &'static str;
+
+    /// The result type.
+    fn return_type() -> DataType;
+
+    /// The function's documentation.
+    fn documentation() -> &'static Documentation;
+
     /// One result row per call of `calls`.
     fn finish(
         &self,
@@ -76,6 +87,83 @@ pub(super) trait Finish: std::fmt::Debug + Send + Sync + 'static {
         collected: &Collected,
         calls: &[Call],
     ) -> Result<ArrayRef>;
+}
+
+/// A QA aggregate over the rule store: collects each call's utterances, evaluates the active
+/// rule set once the call is complete, and hands the verdicts to `F`.
+#[derive(Debug)]
+pub struct QaAggregate<F> {
+    signature: Signature,
+    store: Arc<RuleStore>,
+    finish: std::marker::PhantomData<F>,
+}
+
+impl<F> PartialEq for QaAggregate<F> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.store, &other.store)
+    }
+}
+
+impl<F> Eq for QaAggregate<F> {}
+
+impl<F: Finish> std::hash::Hash for QaAggregate<F> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        F::NAME.hash(state);
+    }
+}
+
+impl<F: Finish> QaAggregate<F> {
+    /// Creates the function over a rule store.
+    pub fn new(store: Arc<RuleStore>) -> Self {
+        Self {
+            signature: signature(),
+            store,
+            finish: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<F: Finish> AggregateUDFImpl for QaAggregate<F> {
+    fn name(&self) -> &str {
+        F::NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(F::return_type())
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(QaAccumulator::new(
+            self.store.current(),
+            F::default(),
+        )))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(state_fields(&args))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        _args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(QaGroupsAccumulator::new(
+            self.store.current(),
+            F::default(),
+        )))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(F::documentation())
+    }
 }
 
 /// A text column an accumulator has seen. Utterance texts stay in the columns they arrived
@@ -134,7 +222,7 @@ struct Held {
 
 /// The utterances of one call collected so far.
 #[derive(Debug, Default)]
-pub(super) struct Call {
+pub struct Call {
     utts: Vec<Held>,
     queue: Option<String>,
 }
@@ -173,7 +261,7 @@ fn code_who(code: i64) -> Who {
 
 /// Calls being collected (one per group) and the text columns their utterances point into.
 #[derive(Debug, Default)]
-pub(super) struct Collected {
+pub struct Collected {
     texts: Vec<TextColumn>,
     calls: Vec<Call>,
 }
@@ -362,14 +450,14 @@ impl Collected {
 
 /// Accumulator of one call.
 #[derive(Debug)]
-pub(super) struct QaAccumulator<F> {
+struct QaAccumulator<F> {
     rules: Arc<CompiledRules>,
     collected: Collected,
     finish: F,
 }
 
 impl<F: Finish> QaAccumulator<F> {
-    pub(super) fn new(rules: Arc<CompiledRules>, finish: F) -> Self {
+    fn new(rules: Arc<CompiledRules>, finish: F) -> Self {
         Self {
             rules,
             collected: Collected::default(),
@@ -413,14 +501,14 @@ impl<F: Finish> Accumulator for QaAccumulator<F> {
 
 /// Accumulator of all calls at once (`GROUP BY call_id`).
 #[derive(Debug)]
-pub(super) struct QaGroupsAccumulator<F> {
+struct QaGroupsAccumulator<F> {
     rules: Arc<CompiledRules>,
     collected: Collected,
     finish: F,
 }
 
 impl<F: Finish> QaGroupsAccumulator<F> {
-    pub(super) fn new(rules: Arc<CompiledRules>, finish: F) -> Self {
+    fn new(rules: Arc<CompiledRules>, finish: F) -> Self {
         Self {
             rules,
             collected: Collected::default(),

@@ -12,17 +12,13 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Int64Builder, ListArray, StringBuilder, StructArray,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::Result;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature,
-};
+use datafusion::logical_expr::Documentation;
 
 use super::DOC_SECTION_QA;
-use super::collect::{self, Call, Collected, Finish, QaAccumulator, QaGroupsAccumulator};
+use super::collect::{Call, Collected, Finish, QaAggregate};
 use super::matcher::CompiledRules;
-use super::store::RuleStore;
 
 const NAME: &str = "qa_evaluate";
 
@@ -45,84 +41,23 @@ fn result_type() -> DataType {
 }
 
 /// Implementation of `qa_evaluate`.
-#[derive(Debug)]
-pub struct QaEvaluateAgg {
-    signature: Signature,
-    store: Arc<RuleStore>,
-}
-
-impl PartialEq for QaEvaluateAgg {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.store, &other.store)
-    }
-}
-
-impl Eq for QaEvaluateAgg {}
-
-impl std::hash::Hash for QaEvaluateAgg {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        NAME.hash(state);
-    }
-}
-
-impl QaEvaluateAgg {
-    /// Creates the function over a rule store.
-    pub fn new(store: Arc<RuleStore>) -> Self {
-        Self {
-            signature: collect::signature(),
-            store,
-        }
-    }
-}
-
-impl AggregateUDFImpl for QaEvaluateAgg {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(result_type())
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(QaAccumulator::new(
-            self.store.current(),
-            VerdictList,
-        )))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(collect::state_fields(&args))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(QaGroupsAccumulator::new(
-            self.store.current(),
-            VerdictList,
-        )))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
-    }
-}
+pub type QaEvaluateAgg = QaAggregate<VerdictList>;
 
 /// `qa_evaluate`'s result: one list of verdicts per call.
-#[derive(Debug)]
-struct VerdictList;
+#[derive(Debug, Default)]
+pub struct VerdictList;
 
 impl Finish for VerdictList {
+    const NAME: &'static str = NAME;
+
+    fn return_type() -> DataType {
+        result_type()
+    }
+
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
+    }
+
     fn finish(
         &self,
         rules: &CompiledRules,

@@ -13,19 +13,15 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StructArray,
 };
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::Result;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature,
-};
+use datafusion::logical_expr::Documentation;
 
 use super::DOC_SECTION_QA;
-use super::collect::{self, Call, Collected, Finish, QaAccumulator, QaGroupsAccumulator};
+use super::collect::{Call, Collected, Finish, QaAggregate};
 use super::evaluate::Verdict;
 use super::matcher::CompiledRules;
 use super::rules::{Dimension, Severity};
-use super::store::RuleStore;
 
 const NAME: &str = "qa_score";
 
@@ -103,81 +99,23 @@ pub fn card(rules: &CompiledRules, verdicts: &[Verdict]) -> Card {
 }
 
 /// Implementation of `qa_score`.
-#[derive(Debug)]
-pub struct QaScoreAgg {
-    signature: Signature,
-    store: Arc<RuleStore>,
-}
-
-impl PartialEq for QaScoreAgg {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.store, &other.store)
-    }
-}
-
-impl Eq for QaScoreAgg {}
-
-impl std::hash::Hash for QaScoreAgg {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        NAME.hash(state);
-    }
-}
-
-impl QaScoreAgg {
-    /// Creates the function over a rule store.
-    pub fn new(store: Arc<RuleStore>) -> Self {
-        Self {
-            signature: collect::signature(),
-            store,
-        }
-    }
-}
-
-impl AggregateUDFImpl for QaScoreAgg {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Struct(card_fields()))
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(QaAccumulator::new(self.store.current(), Cards)))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(collect::state_fields(&args))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(QaGroupsAccumulator::new(
-            self.store.current(),
-            Cards,
-        )))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
-    }
-}
+pub type QaScoreAgg = QaAggregate<Cards>;
 
 /// `qa_score`'s result: one card per call.
-#[derive(Debug)]
-struct Cards;
+#[derive(Debug, Default)]
+pub struct Cards;
 
 impl Finish for Cards {
+    const NAME: &'static str = NAME;
+
+    fn return_type() -> DataType {
+        DataType::Struct(card_fields())
+    }
+
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
+    }
+
     fn finish(
         &self,
         rules: &CompiledRules,
