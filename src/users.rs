@@ -284,12 +284,12 @@ pub fn add_user(path: &Path, name: &str, role: Role, password: &str) -> Result<(
     }
     let tmp = temp_path(path);
     let write = || -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode_if_unix(0o600)
-            .open(&tmp)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        // Readable by its owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
         file.write_all(out.as_bytes())?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -307,26 +307,6 @@ fn temp_path(path: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(".tmp");
     path.with_file_name(name)
-}
-
-/// `mode(0o600)` on Unix: the users file is readable by its owner only.
-trait ModeIfUnix {
-    fn mode_if_unix(&mut self, mode: u32) -> &mut Self;
-}
-
-impl ModeIfUnix for std::fs::OpenOptions {
-    fn mode_if_unix(&mut self, mode: u32) -> &mut Self {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            self.mode(mode)
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = mode;
-            self
-        }
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,29 @@ fn callqa() -> Command {
     command
 }
 
+/// `callqa serve` on the sample data and a free loopback port: the process, the line it
+/// announced itself with, and the port.
+fn serve_on_a_free_port() -> (std::process::Child, String, u16) {
+    let mut child = callqa()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("callqa listening on 127.0.0.1:"), "{line}");
+    let port = line["callqa listening on 127.0.0.1:".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (child, line, port)
+}
+
 fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -103,26 +126,10 @@ fn sql_prints_a_table_and_fails_with_exit_code_1() {
 
 #[test]
 fn serve_announces_address_and_tables_then_stops_on_ctrl_c() {
-    let mut child = callqa()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.starts_with("callqa listening on 127.0.0.1:"), "{line}");
+    let (mut child, line, port) = serve_on_a_free_port();
     for table in ["calls", "utterances", "audio_features", "surveys", "agents"] {
         assert!(line.contains(&format!("{table} ")), "{line}");
     }
-    let port: u16 = line["callqa listening on 127.0.0.1:".len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     let interrupted = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -236,21 +243,8 @@ fn pgbench_dashboards_32_clients_without_failures() {
         return;
     }
     let seconds = std::env::var("CALLQA_LOAD_SECONDS").unwrap_or_else(|_| "30".to_owned());
-    let mut server = callqa()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line["callqa listening on 127.0.0.1:".len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let (mut server, _, port) = serve_on_a_free_port();
+    let port = port.to_string();
     let logs = tempfile::tempdir().unwrap();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/load/dashboards.sql");
     for mode in ["simple", "extended"] {

@@ -19,7 +19,7 @@ pub use errors::sqlstate;
 pub use handlers::{Access, Handlers};
 pub use interrupt::parse_timeout_ms;
 
-use crate::config::{ServerConfig, TlsFiles};
+use crate::config::ServerConfig;
 use crate::session::Engine;
 use crate::users::Users;
 use crate::{Error, Result};
@@ -121,12 +121,6 @@ impl Server {
     pub fn with_access(mut self, access: Access) -> Self {
         self.access = access;
         self
-    }
-
-    /// Serves TLS with the certificate and key in `files` (PEM).
-    pub fn with_tls(mut self, files: &TlsFiles) -> Result<Self> {
-        self.tls = Some(tls::acceptor(files)?);
-        Ok(self)
     }
 
     /// Sets every connection's default `statement_timeout` in milliseconds (0: none).
