@@ -113,6 +113,8 @@ pub struct TableSummary {
     pub rows: u64,
     /// Readable Parquet files.
     pub files: usize,
+    /// Bytes of the readable files (what `pg_table_size` reports).
+    pub bytes: u64,
     /// Files (local paths, or `s3://` URLs) whose footer could not be read, with the reason.
     pub unreadable: Vec<(PathBuf, String)>,
     /// Whether the table folder exists at all.
@@ -196,6 +198,7 @@ fn summarize(table: &'static TableDef, dir: &Path) -> TableSummary {
         name: table.name,
         rows: 0,
         files: 0,
+        bytes: 0,
         unreadable: Vec::new(),
         folder_exists: dir.is_dir(),
     };
@@ -208,6 +211,7 @@ fn summarize(table: &'static TableDef, dir: &Path) -> TableSummary {
             Ok(rows) => {
                 summary.rows += rows;
                 summary.files += 1;
+                summary.bytes += std::fs::metadata(&file).map_or(0, |m| m.len());
             }
             Err(reason) => summary.unreadable.push((file, reason)),
         }
@@ -223,6 +227,7 @@ async fn summarize_objects(table: &'static TableDef, root: &ObjectRoot) -> Table
         name: table.name,
         rows: 0,
         files: 0,
+        bytes: 0,
         unreadable: Vec::new(),
         folder_exists: false,
     };
@@ -249,6 +254,7 @@ async fn summarize_objects(table: &'static TableDef, root: &ObjectRoot) -> Table
             Ok(rows) => {
                 summary.rows += rows;
                 summary.files += 1;
+                summary.bytes += meta.size;
             }
             Err(reason) => summary
                 .unreadable

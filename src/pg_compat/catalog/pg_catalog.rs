@@ -1,0 +1,441 @@
+//! The pg_catalog tables callqa completes: `pg_class` (the key indexes), `pg_index`,
+//! `pg_constraint`, `pg_description` and `pg_proc`.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BooleanArray, Float64Array, Int16Array, Int32Array, StringArray,
+};
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::Result;
+use datafusion::logical_expr::Volatility;
+use datafusion::prelude::SessionContext;
+
+use super::rows::{self, int2_list_type, int2_lists};
+use super::{FOREIGN_KEY_OID_OFFSET, Facts, Overlay, PRIMARY_KEY_OID_OFFSET, base_rows, keys};
+use crate::session::SCHEMA;
+
+/// The bootstrap superuser's oid, the owner Postgres shows for everything.
+const OWNER_OID: i32 = 10;
+/// pg_am's btree: pgjdbc's getIndexInfo joins pg_am and reports the index type from it.
+const BTREE_AM_OID: i32 = 403;
+/// pg_language's `internal`.
+const INTERNAL_LANGUAGE_OID: i32 = 12;
+
+/// Puts the completed tables into `overlay` (the pg_catalog clients will see).
+pub async fn install(ctx: &SessionContext, overlay: &Overlay, facts: &Facts) -> Result<()> {
+    overlay.put("pg_class", pg_class(ctx, facts).await?)?;
+    overlay.put("pg_index", pg_index(ctx, facts).await?)?;
+    overlay.put("pg_constraint", pg_constraint(ctx, facts).await?)?;
+    overlay.put("pg_description", pg_description(ctx, facts).await?)?;
+    overlay.put("pg_proc", pg_proc(ctx, facts).await?)?;
+    overlay.put("pg_settings", pg_settings(ctx).await?)?;
+    Ok(())
+}
+
+fn strings<'a>(values: impl IntoIterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(values))
+}
+
+fn int32s(values: impl IntoIterator<Item = i32>) -> ArrayRef {
+    Arc::new(Int32Array::from_iter_values(values))
+}
+
+fn int16s(values: impl IntoIterator<Item = i16>) -> ArrayRef {
+    Arc::new(Int16Array::from_iter_values(values))
+}
+
+fn bools(value: bool, len: usize) -> ArrayRef {
+    Arc::new(BooleanArray::from(vec![value; len]))
+}
+
+/// The relations, plus one `i`ndex relation per declared primary key, plus the columns
+/// psql and pgjdbc read that the library leaves out: `relacl` (everyone may SELECT, as
+/// `{=r/postgres}` says; pgjdbc's getTablePrivileges parses it) and `reloptions` (none).
+async fn pg_class(
+    ctx: &SessionContext,
+    facts: &Facts,
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let (schema, batches) = base_rows(ctx, "pg_class").await?;
+    let schema = rows::with_columns(
+        &schema,
+        vec![
+            Field::new("relacl", DataType::Utf8, true),
+            Field::new(
+                "reloptions",
+                DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+                true,
+            ),
+        ],
+    );
+    let mut batches = batches
+        .iter()
+        .map(|b| rows::widen(b, &schema))
+        .collect::<Result<Vec<_>>>()?;
+    for batch in &mut batches {
+        let acl = strings(vec![READ_ONLY_ACL; batch.num_rows()]);
+        *batch = rows::set_column(batch, "relacl", acl)?;
+    }
+    let indexes = &facts.indexes;
+    let n = indexes.len();
+    let public = facts.namespace_oid(SCHEMA)?;
+    let tuples: Vec<f64> = indexes
+        .iter()
+        .map(|i| {
+            facts
+                .sizes
+                .get(&i.table)
+                .map_or(0.0, |(rows, _)| *rows as f64)
+        })
+        .collect();
+    batches.push(rows::batch(
+        &schema,
+        n,
+        vec![
+            ("oid", int32s(indexes.iter().map(|i| i.oid))),
+            ("relname", strings(indexes.iter().map(|i| i.name.as_str()))),
+            ("relnamespace", int32s(vec![public; n])),
+            ("reltype", int32s(vec![0; n])),
+            ("reloftype", int32s(vec![0; n])),
+            ("relowner", int32s(vec![OWNER_OID; n])),
+            ("relam", int32s(vec![BTREE_AM_OID; n])),
+            ("relfilenode", int32s(indexes.iter().map(|i| i.oid))),
+            ("reltablespace", int32s(vec![0; n])),
+            ("relpages", int32s(vec![0; n])),
+            ("reltuples", Arc::new(Float64Array::from(tuples))),
+            ("reltoastrelid", int32s(vec![0; n])),
+            ("relhasindex", bools(false, n)),
+            ("relisshared", bools(false, n)),
+            ("relpersistence", strings(vec!["p"; n])),
+            ("relkind", strings(vec!["i"; n])),
+            (
+                "relnatts",
+                int16s(
+                    indexes
+                        .iter()
+                        .map(|i| i16::try_from(i.columns.len()).unwrap_or(0)),
+                ),
+            ),
+            ("relchecks", int16s(vec![0; n])),
+            ("relhasrules", bools(false, n)),
+            ("relhastriggers", bools(false, n)),
+            ("relhassubclass", bools(false, n)),
+            ("relrowsecurity", bools(false, n)),
+            ("relforcerowsecurity", bools(false, n)),
+            ("relispopulated", bools(true, n)),
+            ("relreplident", strings(vec!["n"; n])),
+            ("relispartition", bools(false, n)),
+            ("relacl", strings(vec![READ_ONLY_ACL; n])),
+        ],
+    )?);
+    Ok(rows::table(schema, batches)?)
+}
+
+/// Every relation is readable by everyone (PUBLIC) and writable by no one.
+const READ_ONLY_ACL: &str = "{=r/postgres}";
+
+/// The settings callqa knows, at their defaults (`SHOW` and `current_setting` give a
+/// connection's own values); pgjdbc reads `max_index_keys` here before getImportedKeys.
+async fn pg_settings(ctx: &SessionContext) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let schema = rows::nullable(&ctx.table_provider("pg_catalog.pg_settings").await?.schema());
+    let settings = crate::pg_compat::PgSettings::default().all();
+    let n = settings.len();
+    let batch = rows::batch(
+        &schema,
+        n,
+        vec![
+            (
+                "name",
+                strings(settings.iter().map(|(name, _, _)| name.as_str())),
+            ),
+            (
+                "setting",
+                strings(settings.iter().map(|(_, value, _)| value.as_str())),
+            ),
+            (
+                "short_desc",
+                strings(settings.iter().map(|(_, _, d)| d.as_str())),
+            ),
+            ("context", strings(vec!["user"; n])),
+            ("vartype", strings(vec!["string"; n])),
+            ("source", strings(vec!["default"; n])),
+            (
+                "reset_val",
+                strings(settings.iter().map(|(_, value, _)| value.as_str())),
+            ),
+            ("pending_restart", bools(false, n)),
+        ],
+    )?;
+    Ok(rows::table(schema, vec![batch])?)
+}
+
+/// One unique, primary index per declared primary key; `indkey` and `indoption` are arrays
+/// (pgjdbc subscripts them and expands them with `_pg_expandarray`).
+async fn pg_index(
+    ctx: &SessionContext,
+    facts: &Facts,
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let base = ctx.table_provider("pg_catalog.pg_index").await?.schema();
+    let schema = rows::retyped(
+        &base,
+        &[
+            ("indkey", int2_list_type()),
+            ("indoption", int2_list_type()),
+        ],
+    );
+    let indexes = &facts.indexes;
+    let n = indexes.len();
+    let attnums: Vec<Vec<i16>> = indexes.iter().map(|i| i.attnums.clone()).collect();
+    let options: Vec<Vec<i16>> = indexes.iter().map(|i| vec![0; i.attnums.len()]).collect();
+    let natts = || {
+        int16s(
+            indexes
+                .iter()
+                .map(|i| i16::try_from(i.attnums.len()).unwrap_or(0)),
+        )
+    };
+    let batch = rows::batch(
+        &schema,
+        n,
+        vec![
+            ("indexrelid", int32s(indexes.iter().map(|i| i.oid))),
+            ("indrelid", int32s(indexes.iter().map(|i| i.table_oid))),
+            ("indnatts", natts()),
+            ("indnkeyatts", natts()),
+            ("indisunique", bools(true, n)),
+            ("indnullsnotdistinct", bools(false, n)),
+            ("indisprimary", bools(true, n)),
+            ("indisexclusion", bools(false, n)),
+            ("indimmediate", bools(true, n)),
+            ("indisclustered", bools(false, n)),
+            ("indisvalid", bools(true, n)),
+            ("indcheckxmin", bools(false, n)),
+            ("indisready", bools(true, n)),
+            ("indislive", bools(true, n)),
+            ("indisreplident", bools(false, n)),
+            ("indkey", int2_lists(&attnums)),
+            ("indoption", int2_lists(&options)),
+        ],
+    )?;
+    Ok(rows::table(schema, vec![batch])?)
+}
+
+/// The declared primary and foreign keys (`conkey` / `confkey` as arrays).
+async fn pg_constraint(
+    ctx: &SessionContext,
+    facts: &Facts,
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let base = ctx
+        .table_provider("pg_catalog.pg_constraint")
+        .await?
+        .schema();
+    let schema = rows::retyped(
+        &base,
+        &[("conkey", int2_list_type()), ("confkey", int2_list_type())],
+    );
+    let public = facts.namespace_oid(SCHEMA)?;
+    let mut oid = Vec::new();
+    let mut name = Vec::new();
+    let mut contype = Vec::new();
+    let mut conrelid = Vec::new();
+    let mut conindid = Vec::new();
+    let mut confrelid = Vec::new();
+    let mut conkey = Vec::new();
+    let mut confkey = Vec::new();
+    let mut action = Vec::new();
+    for index in &facts.indexes {
+        oid.push(index.table_oid + PRIMARY_KEY_OID_OFFSET);
+        name.push(index.name.clone());
+        contype.push("p");
+        conrelid.push(index.table_oid);
+        conindid.push(index.oid);
+        confrelid.push(0);
+        conkey.push(index.attnums.clone());
+        confkey.push(Vec::new());
+        action.push(" ");
+    }
+    for (ordinal, key) in (0i32..).zip(keys::FOREIGN_KEYS) {
+        let table_oid = facts.relation_oid(SCHEMA, key.table)?;
+        let referenced_oid = facts.relation_oid(SCHEMA, key.references)?;
+        let referenced_index = facts
+            .indexes
+            .iter()
+            .find(|i| i.table == key.references)
+            .map_or(0, |i| i.oid);
+        oid.push(table_oid + FOREIGN_KEY_OID_OFFSET + ordinal);
+        name.push(key.name());
+        contype.push("f");
+        conrelid.push(table_oid);
+        conindid.push(referenced_index);
+        confrelid.push(referenced_oid);
+        conkey.push(
+            key.columns
+                .iter()
+                .map(|c| facts.attnum(key.table, c))
+                .collect::<Result<_>>()?,
+        );
+        confkey.push(
+            key.referenced
+                .iter()
+                .map(|c| facts.attnum(key.references, c))
+                .collect::<Result<_>>()?,
+        );
+        // `a`: no action, the default of a declared foreign key.
+        action.push("a");
+    }
+    let n = oid.len();
+    let batch = rows::batch(
+        &schema,
+        n,
+        vec![
+            ("oid", int32s(oid)),
+            ("conname", strings(name.iter().map(String::as_str))),
+            ("connamespace", int32s(vec![public; n])),
+            ("contype", strings(contype)),
+            ("condeferrable", bools(false, n)),
+            ("condeferred", bools(false, n)),
+            ("convalidated", bools(true, n)),
+            ("conrelid", int32s(conrelid)),
+            ("contypid", int32s(vec![0; n])),
+            ("conindid", int32s(conindid)),
+            ("conparentid", int32s(vec![0; n])),
+            ("confrelid", int32s(confrelid)),
+            ("confupdtype", strings(action.iter().copied())),
+            ("confdeltype", strings(action.iter().copied())),
+            (
+                "confmatchtype",
+                strings(action.iter().map(|a| if *a == "a" { "s" } else { " " })),
+            ),
+            ("conislocal", bools(true, n)),
+            ("coninhcount", int16s(vec![0; n])),
+            ("connoinherit", bools(true, n)),
+            ("conkey", int2_lists(&conkey)),
+            ("confkey", int2_lists(&confkey)),
+        ],
+    )?;
+    Ok(rows::table(schema, vec![batch])?)
+}
+
+/// The library's descriptions of built-in objects, plus callqa's tables, views, columns
+/// and functions.
+async fn pg_description(
+    ctx: &SessionContext,
+    facts: &Facts,
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let (schema, mut batches) = base_rows(ctx, "pg_description").await?;
+    let pg_class = facts.relation_oid("pg_catalog", "pg_class")?;
+    let pg_proc = facts.relation_oid("pg_catalog", "pg_proc")?;
+    let function_oids: std::collections::HashSet<i32> =
+        facts.functions.iter().map(|f| f.oid).collect();
+    let mut entries: Vec<(&(i32, i32), &String)> = facts.descriptions.iter().collect();
+    entries.sort();
+    let n = entries.len();
+    batches.push(rows::batch(
+        &schema,
+        n,
+        vec![
+            ("objoid", int32s(entries.iter().map(|((oid, _), _)| *oid))),
+            (
+                "classoid",
+                int32s(entries.iter().map(|((oid, _), _)| {
+                    if function_oids.contains(oid) {
+                        pg_proc
+                    } else {
+                        pg_class
+                    }
+                })),
+            ),
+            ("objsubid", int32s(entries.iter().map(|((_, sub), _)| *sub))),
+            (
+                "description",
+                strings(entries.iter().map(|(_, d)| d.as_str())),
+            ),
+        ],
+    )?);
+    Ok(rows::table(schema, batches)?)
+}
+
+/// The library's built-in functions, plus callqa's (one row per overload) in `public`.
+async fn pg_proc(
+    ctx: &SessionContext,
+    facts: &Facts,
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let (schema, mut batches) = base_rows(ctx, "pg_proc").await?;
+    let public = facts.namespace_oid(SCHEMA)?;
+    let functions = &facts.functions;
+    let n = functions.len();
+    let arg_types: Vec<String> = functions
+        .iter()
+        .map(|f| {
+            f.arguments
+                .iter()
+                .map(|(_, ty)| ty.oid().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let arg_names: Vec<Option<String>> = functions
+        .iter()
+        .map(|f| {
+            let names: Vec<&str> = f
+                .arguments
+                .iter()
+                .filter_map(|(n, _)| n.as_deref())
+                .collect();
+            (names.len() == f.arguments.len() && !names.is_empty())
+                .then(|| format!("{{{}}}", names.join(",")))
+        })
+        .collect();
+    batches.push(rows::batch(
+        &schema,
+        n,
+        vec![
+            ("oid", int32s(functions.iter().map(|f| f.oid))),
+            (
+                "proname",
+                strings(functions.iter().map(|f| f.name.as_str())),
+            ),
+            ("pronamespace", int32s(vec![public; n])),
+            ("proowner", int32s(vec![OWNER_OID; n])),
+            ("prolang", int32s(vec![INTERNAL_LANGUAGE_OID; n])),
+            ("prokind", strings(functions.iter().map(|f| f.kind))),
+            ("prosecdef", bools(false, n)),
+            ("proleakproof", bools(false, n)),
+            ("proisstrict", bools(true, n)),
+            ("proretset", bools(false, n)),
+            (
+                "provolatile",
+                strings(functions.iter().map(|f| match f.volatility {
+                    Volatility::Immutable => "i",
+                    Volatility::Stable => "s",
+                    Volatility::Volatile => "v",
+                })),
+            ),
+            ("proparallel", strings(vec!["s"; n])),
+            (
+                "pronargs",
+                int16s(
+                    functions
+                        .iter()
+                        .map(|f| i16::try_from(f.arguments.len()).unwrap_or(0)),
+                ),
+            ),
+            ("pronargdefaults", int16s(vec![0; n])),
+            (
+                "prorettype",
+                int32s(
+                    functions
+                        .iter()
+                        .map(|f| i32::try_from(f.result_oid).unwrap_or(0)),
+                ),
+            ),
+            ("proargtypes", strings(arg_types.iter().map(String::as_str))),
+            (
+                "proargnames",
+                Arc::new(StringArray::from(arg_names)) as ArrayRef,
+            ),
+            ("prosrc", strings(functions.iter().map(|f| f.name.as_str()))),
+        ],
+    )?);
+    Ok(rows::table(schema, batches)?)
+}

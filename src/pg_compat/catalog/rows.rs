@@ -1,0 +1,120 @@
+//! Building catalog rows against a catalog table's schema: set the columns that mean
+//! something for callqa, leave the rest NULL, keep the oid metadata of the columns.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, Int16Builder, ListBuilder, RecordBatch, new_null_array,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::MemTable;
+use datafusion::common::{Result, internal_err};
+
+/// `schema` with every column nullable (catalog rows leave many columns NULL).
+pub fn nullable(schema: &Schema) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_nullable(true))
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `schema` with the named columns retyped (e.g. an array stored as text by the base table).
+pub fn retyped(schema: &Schema, types: &[(&str, DataType)]) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let field = f.as_ref().clone().with_nullable(true);
+            match types.iter().find(|(name, _)| name == f.name()) {
+                Some((_, data_type)) => field.with_data_type(data_type.clone()),
+                None => field,
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `len` rows of `schema`: the given columns (cast to the schema's types), NULL elsewhere.
+pub fn batch(
+    schema: &SchemaRef,
+    len: usize,
+    columns: Vec<(&str, ArrayRef)>,
+) -> Result<RecordBatch> {
+    for (name, array) in &columns {
+        if schema.field_with_name(name).is_err() {
+            return internal_err!("catalog row: no column {name} in {schema:?}");
+        }
+        if array.len() != len {
+            return internal_err!(
+                "catalog row: column {name} has {} values, not {len}",
+                array.len()
+            );
+        }
+    }
+    let arrays = schema
+        .fields()
+        .iter()
+        .map(
+            |field| match columns.iter().find(|(name, _)| name == field.name()) {
+                Some((_, array)) => cast(array, field.data_type()).map_err(Into::into),
+                None => Ok(new_null_array(field.data_type(), len)),
+            },
+        )
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(Arc::clone(schema), arrays)?)
+}
+
+/// A batch of a base catalog table, relabelled with `schema` (same columns, nullable).
+pub fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_new(
+        Arc::clone(schema),
+        batch.columns().to_vec(),
+    )?)
+}
+
+/// `schema` with `extra` columns appended.
+pub fn with_columns(schema: &Schema, extra: Vec<Field>) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.extend(extra);
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// A batch with NULL columns appended to fit the wider `schema`.
+pub fn widen(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let mut columns = batch.columns().to_vec();
+    for field in schema.fields().iter().skip(columns.len()) {
+        columns.push(new_null_array(field.data_type(), batch.num_rows()));
+    }
+    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
+}
+
+/// `batch` with column `name` replaced by `values`.
+pub fn set_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
+    let index = batch.schema().index_of(name)?;
+    let mut columns = batch.columns().to_vec();
+    columns[index] = values;
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
+/// A table of `batches`.
+pub fn table(schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<Arc<MemTable>> {
+    Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+}
+
+/// The type of an `int2vector` / `int2[]` column.
+pub fn int2_list_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Int16, true)))
+}
+
+/// An `int2[]` column from one list of attribute numbers per row.
+pub fn int2_lists(rows: &[Vec<i16>]) -> ArrayRef {
+    let mut builder = ListBuilder::new(Int16Builder::new());
+    for row in rows {
+        builder.values().append_slice(row);
+        builder.append(true);
+    }
+    Arc::new(builder.finish())
+}
