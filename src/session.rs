@@ -310,7 +310,39 @@ async fn build_template(
         redact_columns(&ctx, "utterances", &["text"]).await?;
         redact_columns(&ctx, "qa_results", &["evidence_text"]).await?;
     }
+    pg_compat::catalog::complete(&ctx, &tables, &callqa_function_names(rules)).await?;
     Ok((ctx.state(), tables))
+}
+
+/// The names of callqa's own SQL functions (listed in `pg_proc` under `public`).
+fn callqa_function_names(rules: &Arc<RuleStore>) -> Vec<String> {
+    let mut names: Vec<String> = callqa_udfs::scalar_udfs()
+        .iter()
+        .map(|f| f.name().to_owned())
+        .chain(
+            callqa_udfs::aggregate_udfs()
+                .iter()
+                .map(|f| f.name().to_owned()),
+        )
+        .chain(
+            callqa_udfs::window_udfs()
+                .iter()
+                .map(|f| f.name().to_owned()),
+        )
+        .chain(
+            callqa_udfs::qa::scalar_udfs(rules)
+                .iter()
+                .map(|f| f.name().to_owned()),
+        )
+        .chain(
+            callqa_udfs::qa::aggregate_udfs(rules)
+                .iter()
+                .map(|f| f.name().to_owned()),
+        )
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Replaces table `name` with a view of it in which `columns` go through `redact_pii`. The
@@ -352,7 +384,7 @@ pub fn parse_sql(
     static PARSER: std::sync::LazyLock<datafusion_pg_catalog::sql::PostgresCompatibilityParser> =
         std::sync::LazyLock::new(datafusion_pg_catalog::sql::PostgresCompatibilityParser::new);
     PARSER
-        .parse(sql)
+        .parse(&pg_compat::substitute_client_fragments(sql))
         .map_err(|e| datafusion::error::DataFusionError::SQL(Box::new(e), None))
 }
 
@@ -379,6 +411,8 @@ pub async fn plan_statement_as(
     use datafusion::error::DataFusionError;
     use datafusion::sql::parser::Statement as DfStatement;
     pg_compat::name_unnamed_columns(&mut statement);
+    pg_compat::rewrite_postgres_forms(&mut statement, ctx);
+    pg_compat::rewrite_postgres_syntax(&mut statement);
     let plan = ctx
         .state()
         .statement_to_plan(DfStatement::Statement(Box::new(statement)))

@@ -2,8 +2,13 @@
 //! Postgres column names for unnamed expressions, `SHOW`/`SET` of Postgres settings, and a
 //! `version()` that names a PostgreSQL version (SQLAlchemy parses it).
 
+mod advisory_locks;
+pub mod catalog;
+mod client_queries;
 mod column_names;
 mod current_setting;
+mod postgres_forms;
+mod rewrite;
 mod settings;
 
 use std::sync::Arc;
@@ -14,8 +19,12 @@ use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 
+pub use advisory_locks::LockNotAvailable;
+pub use client_queries::substitute as substitute_client_fragments;
 pub use column_names::name_unnamed_columns;
 pub use current_setting::substitute_current_setting;
+pub use postgres_forms::rewrite_postgres_forms;
+pub use rewrite::rewrite_postgres_syntax;
 pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
 };
@@ -77,6 +86,12 @@ pub fn register_functions(ctx: &SessionContext) {
             ))))
         }),
     ));
+}
+
+/// Registers the functions whose state belongs to one connection (advisory locks) in its
+/// session; they are released when the session is dropped.
+pub fn register_session_functions(ctx: &SessionContext) {
+    advisory_locks::register(ctx);
 }
 
 #[cfg(test)]

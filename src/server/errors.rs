@@ -25,6 +25,7 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         DataFusionError::Configuration(_) => "22023",
         DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => "58030",
         DataFusionError::ParquetError(_) => "XX001",
+        DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => "55P03",
         _ => "XX000",
     }
 }

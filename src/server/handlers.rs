@@ -33,6 +33,7 @@ use pgwire::api::{
     PgWireServerHandlers, PidSecretKeyGenerator, RandomPidSecretKeyGenerator, Type,
 };
 use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::response::TransactionStatus;
 use pgwire::messages::startup::Authentication;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::types::format::FormatOptions;
@@ -41,6 +42,7 @@ use super::errors::{map_api_error, pg_error, user_error};
 use super::interrupt::{Interrupt, Interrupts, guarded_rows, parse_timeout_ms, timed_out};
 use super::params::bind_parameters;
 use super::scram;
+use super::transaction::{SavepointCommand, TransactionBlock};
 use crate::pg_compat::{
     PgSettings, SERVER_VERSION, normalize_setting, settings_column_name, substitute_current_setting,
 };
@@ -338,6 +340,7 @@ pub struct Connection {
     settings: Mutex<PgSettings>,
     interrupt: Arc<Interrupt>,
     role: Role,
+    transaction: Mutex<TransactionBlock>,
 }
 
 impl Debug for Connection {
@@ -353,6 +356,13 @@ impl Connection {
         // A poisoned lock only means another statement panicked mid-update; the settings map
         // is still a valid map, so keep serving.
         self.settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn transaction(&self) -> std::sync::MutexGuard<'_, TransactionBlock> {
+        // As for the settings: the block is valid whatever a panicking statement left.
+        self.transaction
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -383,11 +393,15 @@ fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Conn
             "statement_timeout",
             &planner.statement_timeout_ms.to_string(),
         );
+        let ctx = planner.engine.new_session_for(role);
+        // Advisory locks belong to the connection: released when its session is dropped.
+        crate::pg_compat::register_session_functions(&ctx);
         Connection {
-            ctx: planner.engine.new_session_for(role),
+            ctx,
             settings: Mutex::new(settings),
             interrupt: interrupt.unwrap_or_default(),
             role,
+            transaction: Mutex::default(),
         }
     })
 }
@@ -407,8 +421,12 @@ pub enum Prepared {
     Begin,
     /// `COMMIT` / `ROLLBACK`, with its tag.
     End(&'static str),
+    /// `SAVEPOINT`, `RELEASE [SAVEPOINT]`, `ROLLBACK TO [SAVEPOINT]`.
+    Savepoint(SavepointCommand),
     /// Anything DataFusion plans, with its plan.
     Plan(Box<LogicalPlan>),
+    /// `COPY (query) TO STDOUT`: the query's plan and the output format.
+    CopyOut(Box<LogicalPlan>, super::copy_out::CopyFormat),
 }
 
 /// Parses and plans statements in the calling connection's session; the extended
@@ -429,6 +447,15 @@ impl Planner {
         if let Some(prepared) = classify(&statement) {
             return Ok(prepared);
         }
+        if let Some(copy) = super::copy_out::copy_to_stdout(&statement) {
+            let (query, format) = copy?;
+            return match Box::pin(self.prepare(conn, query)).await? {
+                Prepared::Plan(plan) => Ok(Prepared::CopyOut(plan, format)),
+                _ => Err(user_error("0A000", "COPY TO STDOUT needs a query")),
+            };
+        }
+        // Named before current_setting(...) becomes a literal: the column stays `current_setting`.
+        crate::pg_compat::name_unnamed_columns(&mut statement);
         substitute_current_setting(&mut statement, &conn.settings())
             .map_err(|message| user_error("42704", message))?;
         let plan = plan_statement_as(&conn.ctx, statement, conn.role)
@@ -483,7 +510,25 @@ fn classify(statement: &Statement) -> Option<Prepared> {
         }),
         Statement::StartTransaction { .. } => Some(Prepared::Begin),
         Statement::Commit { .. } => Some(Prepared::End("COMMIT")),
+        Statement::Rollback {
+            savepoint: Some(name),
+            ..
+        } => Some(Prepared::Savepoint(SavepointCommand::RollbackTo(
+            SavepointCommand::name_of(name),
+        ))),
         Statement::Rollback { .. } => Some(Prepared::End("ROLLBACK")),
+        Statement::Savepoint { name } => Some(Prepared::Savepoint(SavepointCommand::Define(
+            SavepointCommand::name_of(name),
+        ))),
+        Statement::ReleaseSavepoint { name } => Some(Prepared::Savepoint(
+            SavepointCommand::Release(SavepointCommand::name_of(name)),
+        )),
+        // No cursors and no notification channels exist here, so closing all of them and
+        // leaving any channel (asyncpg's pool reset does both) change nothing.
+        Statement::Close {
+            cursor: datafusion::sql::sqlparser::ast::CloseCursor::All,
+        } => Some(Prepared::Acknowledge("CLOSE CURSOR ALL")),
+        Statement::UNLISTEN { .. } => Some(Prepared::Acknowledge("UNLISTEN")),
         Statement::Discard { .. } => Some(Prepared::Acknowledge("DISCARD ALL")),
         Statement::Deallocate { .. } => Some(Prepared::Acknowledge("DEALLOCATE")),
         _ => None,
@@ -532,8 +577,36 @@ impl QueryService {
                 Ok(Response::Execution(Tag::new("RESET")))
             }
             Prepared::Acknowledge(tag) => Ok(Response::Execution(Tag::new(tag))),
-            Prepared::Begin => Ok(Response::TransactionStart(Tag::new("BEGIN"))),
-            Prepared::End(tag) => Ok(Response::TransactionEnd(Tag::new(tag))),
+            Prepared::Begin => {
+                conn.transaction().begin();
+                Ok(Response::TransactionStart(Tag::new("BEGIN")))
+            }
+            Prepared::End(tag) => {
+                conn.transaction().end();
+                Ok(Response::TransactionEnd(Tag::new(tag)))
+            }
+            Prepared::Savepoint(command) => {
+                let tag = conn.transaction().apply(command)?;
+                Ok(Response::Execution(Tag::new(tag)))
+            }
+            Prepared::CopyOut(plan, copy_format) => {
+                // The query runs as any other, in text format; its rows become COPY data.
+                let query = Prepared::Plan(plan.clone());
+                let response = Box::pin(self.execute(
+                    conn,
+                    &query,
+                    params,
+                    &Format::UnifiedText,
+                    format_options,
+                ))
+                .await?;
+                Ok(match response {
+                    Response::Query(rows) => {
+                        Response::CopyOut(super::copy_out::copy_response(rows, copy_format.clone()))
+                    }
+                    other => other,
+                })
+            }
             Prepared::Plan(plan) => {
                 let mut plan = plan.as_ref().clone();
                 if let Some(params) = params {
@@ -561,7 +634,7 @@ impl QueryService {
                 }
                 let epoch = conn.interrupt.epoch();
                 let deadline = statement_deadline(conn);
-                let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                let fields = Arc::new(super::wire_types::pg_fields(
                     df.schema().as_arrow(),
                     format,
                     Some(format_options),
@@ -581,6 +654,8 @@ impl QueryService {
                     None => start.await,
                 }
                 .map_err(|e| pg_error(&self.planner.engine.name_unreadable_files(e)))?;
+                let time_zone = super::wire_types::arrow_time_zone(conn.settings().get("timezone"));
+                let batches = super::wire_types::wire_stream(batches, time_zone);
                 let engine = Arc::clone(&self.planner.engine);
                 let rows = guarded_rows(
                     batches,
@@ -673,6 +748,30 @@ async fn set(conn: &Connection, name: &str, value: &str) -> PgWireResult<()> {
 
 #[async_trait]
 impl SimpleQueryHandler for QueryService {
+    async fn on_query<C>(
+        &self,
+        client: &mut C,
+        query: pgwire::messages::simplequery::Query,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if client.transaction_status() == TransactionStatus::Error
+            && let Ok(statements) = self.planner.parse(&query.query)
+            && let Some(first) = statements.first()
+            && matches!(
+                classify(first),
+                Some(Prepared::Savepoint(SavepointCommand::RollbackTo(_)))
+            )
+        {
+            leave_failed_block(client);
+        }
+        self._on_query(client, query).await
+    }
+
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -692,14 +791,21 @@ impl SimpleQueryHandler for QueryService {
             // Like Postgres, the first failing statement ends the batch; earlier results stay.
             let outcome = match self.planner.prepare(&conn, statement).await {
                 Ok(prepared) => {
-                    self.execute(
-                        &conn,
-                        &prepared,
-                        None,
-                        &Format::UnifiedText,
-                        Arc::clone(&format_options),
-                    )
-                    .await
+                    let outcome = self
+                        .execute(
+                            &conn,
+                            &prepared,
+                            None,
+                            &Format::UnifiedText,
+                            Arc::clone(&format_options),
+                        )
+                        .await;
+                    if outcome.is_ok()
+                        && let Some(status) = reported_setting(&conn, &prepared)
+                    {
+                        client.feed(status).await?;
+                    }
+                    outcome
                 }
                 Err(e) => Err(e),
             };
@@ -714,6 +820,36 @@ impl SimpleQueryHandler for QueryService {
         }
         Ok(responses)
     }
+}
+
+/// The ParameterStatus message Postgres sends when a SET or RESET changes a setting it
+/// reports to clients (`GUC_REPORT`): psycopg and pgjdbc, for example, convert
+/// `timestamptz` values into the `TimeZone` last reported.
+fn reported_setting(conn: &Connection, prepared: &Prepared) -> Option<PgWireBackendMessage> {
+    let (Prepared::Set(name, _) | Prepared::Reset(name)) = prepared else {
+        return None;
+    };
+    let reported = match normalize_setting(name).as_str() {
+        "timezone" => "TimeZone",
+        "datestyle" => "DateStyle",
+        "intervalstyle" => "IntervalStyle",
+        "application_name" => "application_name",
+        "client_encoding" => "client_encoding",
+        "standard_conforming_strings" => "standard_conforming_strings",
+        _ => return None,
+    };
+    let value = conn.settings().get(name)?.to_owned();
+    Some(PgWireBackendMessage::ParameterStatus(
+        pgwire::messages::startup::ParameterStatus::new(reported.to_owned(), value),
+    ))
+}
+
+/// `ROLLBACK TO SAVEPOINT` is the one statement that takes a failed transaction block back
+/// to a usable one (status `E` to `T`). pgwire only moves a failed block to idle, so the
+/// status is set before the statement runs; should the rollback itself fail, pgwire marks
+/// the block failed again.
+fn leave_failed_block<C: ClientInfo>(client: &mut C) {
+    client.set_transaction_status(TransactionStatus::Transaction);
 }
 
 /// A statement kept by the extended protocol between Parse and Execute.
@@ -749,7 +885,7 @@ impl QueryParser for Planner {
 
     fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {
         match statement.as_ref() {
-            Prepared::Plan(plan) => parameter_types(plan)?
+            Prepared::Plan(plan) | Prepared::CopyOut(plan, _) => parameter_types(plan)?
                 .iter()
                 .map(|t| match t {
                     Some(data_type) => arrow_pg::datatypes::into_pg_type(data_type),
@@ -768,11 +904,7 @@ impl QueryParser for Planner {
         let format = column_format.unwrap_or(&Format::UnifiedText);
         match statement.as_ref() {
             Prepared::Plan(plan) if !matches!(plan.as_ref(), LogicalPlan::Statement(_)) => {
-                arrow_pg::datatypes::arrow_schema_to_pg_fields(
-                    plan.schema().as_arrow(),
-                    format,
-                    None,
-                )
+                super::wire_types::pg_fields(plan.schema().as_arrow(), format, None)
             }
             Prepared::Show(name) if name.eq_ignore_ascii_case("all") => {
                 Ok(["name", "setting", "description"]
@@ -851,6 +983,32 @@ impl ExtendedQueryHandler for QueryService {
         Arc::clone(&self.planner)
     }
 
+    async fn on_execute<C>(
+        &self,
+        client: &mut C,
+        message: pgwire::messages::extendedquery::Execute,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if client.transaction_status() == TransactionStatus::Error {
+            let name = message.name.as_deref().unwrap_or("");
+            if let Some(pgwire::api::store::Entry::Value(portal)) =
+                client.portal_store().get_portal(name)
+                && matches!(
+                    portal.statement.statement.as_ref(),
+                    Prepared::Savepoint(SavepointCommand::RollbackTo(_))
+                )
+            {
+                leave_failed_block(client);
+            }
+        }
+        self._on_execute(client, message).await
+    }
+
     async fn do_query<C>(
         &self,
         client: &mut C,
@@ -867,17 +1025,26 @@ impl ExtendedQueryHandler for QueryService {
         let conn = connection(&self.planner, client);
         let prepared = portal.statement.statement.as_ref();
         let params = match prepared {
-            Prepared::Plan(plan) => Some(bind_parameters(portal, &parameter_types(plan)?)?),
+            Prepared::Plan(plan) | Prepared::CopyOut(plan, _) => {
+                Some(bind_parameters(portal, &parameter_types(plan)?)?)
+            }
             _ => None,
         };
         let format_options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-        self.execute(
-            &conn,
-            prepared,
-            params,
-            &portal.result_column_format,
-            format_options,
-        )
-        .await
+        let outcome = self
+            .execute(
+                &conn,
+                prepared,
+                params,
+                &portal.result_column_format,
+                format_options,
+            )
+            .await;
+        if outcome.is_ok()
+            && let Some(status) = reported_setting(&conn, prepared)
+        {
+            client.feed(status).await?;
+        }
+        outcome
     }
 }

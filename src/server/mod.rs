@@ -1,12 +1,15 @@
 //! The PostgreSQL wire protocol server: binds, accepts, and hands each connection to pgwire
 //! with callqa's handlers.
 
+mod copy_out;
 mod errors;
 mod handlers;
 mod interrupt;
 mod params;
 mod scram;
 mod tls;
+mod transaction;
+mod wire_types;
 
 use std::future::Future;
 use std::net::SocketAddr;

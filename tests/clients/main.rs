@@ -5,6 +5,9 @@
 //! sets `CALLQA_REQUIRE_CLIENTS`, so in CI a missing client fails instead of skipping.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
+mod grafana;
 #[path = "../pgwire/harness.rs"]
 mod harness;
+mod jdbc;
+mod psql;
 mod tools;

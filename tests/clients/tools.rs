@@ -32,7 +32,9 @@ pub fn python_with(modules: &[&str]) -> Option<String> {
         "{python} lacks {modules:?} (CALLQA_REQUIRE_CLIENTS is set): pip install -r tests/clients/requirements.txt"
     );
     if !ok {
-        eprintln!("{python} lacks {modules:?}; skipping (pip install -r tests/clients/requirements.txt)");
+        eprintln!(
+            "{python} lacks {modules:?}; skipping (pip install -r tests/clients/requirements.txt)"
+        );
     }
     ok.then_some(python)
 }

@@ -1,0 +1,293 @@
+//! `COPY (query) TO STDOUT` in text or CSV format — what psql's `\copy (query) to 'file' csv`
+//! sends. The query runs like any other (roles, limits, timeouts, cancel); its text-format
+//! rows are re-framed as COPY data. Copying to a server-side file stays refused (it writes).
+
+use std::sync::Arc;
+
+use bytes::{BufMut, BytesMut};
+use datafusion::sql::sqlparser::ast::{
+    CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement,
+};
+use futures::StreamExt;
+use pgwire::api::results::{CopyResponse, QueryResponse};
+use pgwire::error::PgWireResult;
+use pgwire::messages::copy::CopyData;
+use pgwire::messages::data::DataRow;
+
+use super::errors::user_error;
+
+/// How the rows are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyFormat {
+    csv: bool,
+    header: bool,
+    delimiter: char,
+    null: String,
+    quote: char,
+}
+
+impl CopyFormat {
+    fn text() -> Self {
+        CopyFormat {
+            csv: false,
+            header: false,
+            delimiter: '\t',
+            null: "\\N".to_owned(),
+            quote: '"',
+        }
+    }
+
+    fn into_csv(mut self) -> Self {
+        self.csv = true;
+        if self.delimiter == '\t' {
+            self.delimiter = ',';
+        }
+        if self.null == "\\N" {
+            self.null = String::new();
+        }
+        self
+    }
+}
+
+/// For `COPY (query) TO STDOUT …`: the query and the format. `None` for other statements.
+pub fn copy_to_stdout(statement: &Statement) -> Option<PgWireResult<(Statement, CopyFormat)>> {
+    let Statement::Copy {
+        source: CopySource::Query(query),
+        to: true,
+        target: CopyTarget::Stdout,
+        options,
+        legacy_options,
+        ..
+    } = statement
+    else {
+        return None;
+    };
+    Some(copy_format(options, legacy_options).map(|f| (Statement::Query(query.clone()), f)))
+}
+
+fn copy_format(options: &[CopyOption], legacy: &[CopyLegacyOption]) -> PgWireResult<CopyFormat> {
+    let mut format = CopyFormat::text();
+    let mut csv = false;
+    let mut header = false;
+    let unsupported = |what: &str| {
+        Err(user_error(
+            "0A000",
+            format!("COPY TO STDOUT supports the text and csv formats; {what} is not supported"),
+        ))
+    };
+    for option in options {
+        match option {
+            CopyOption::Format(name) => match name.value.to_ascii_lowercase().as_str() {
+                "csv" => csv = true,
+                "text" => csv = false,
+                other => return unsupported(&format!("format {other}")),
+            },
+            CopyOption::Header(on) => header = *on,
+            CopyOption::Delimiter(c) => format.delimiter = *c,
+            CopyOption::Null(null) => format.null = null.clone(),
+            CopyOption::Quote(c) => format.quote = *c,
+            other => return unsupported(&other.to_string()),
+        }
+    }
+    for option in legacy {
+        match option {
+            CopyLegacyOption::Csv(csv_options) => {
+                csv = true;
+                for o in csv_options {
+                    match o {
+                        CopyLegacyCsvOption::Header => header = true,
+                        CopyLegacyCsvOption::Quote(c) => format.quote = *c,
+                        other => return unsupported(&other.to_string()),
+                    }
+                }
+            }
+            CopyLegacyOption::Delimiter(c) => format.delimiter = *c,
+            CopyLegacyOption::Null(null) => format.null = null.clone(),
+            CopyLegacyOption::Header => header = true,
+            other => return unsupported(&other.to_string()),
+        }
+    }
+    if csv {
+        let delimiter = format.delimiter;
+        let null = format.null.clone();
+        format = format.into_csv();
+        // Explicit choices win over the csv defaults.
+        if delimiter != '\t' {
+            format.delimiter = delimiter;
+        }
+        if null != "\\N" {
+            format.null = null;
+        }
+    }
+    format.header = header;
+    Ok(format)
+}
+
+/// The rows of a text-format query response as COPY data, one message per row (the header,
+/// when asked for, travels with the first row so the `COPY n` count stays the row count).
+pub fn copy_response(rows: QueryResponse, format: CopyFormat) -> CopyResponse {
+    let columns = rows.row_schema.len();
+    let mut header = format.header.then(|| {
+        let names: Vec<Option<&[u8]>> = rows
+            .row_schema
+            .iter()
+            .map(|f| Some(f.name().as_bytes()))
+            .collect();
+        let mut line = BytesMut::new();
+        write_line(&mut line, &names, &format);
+        line
+    });
+    let format = Arc::new(format);
+    let data = rows.data_rows.map(move |row| {
+        let row = row?;
+        let mut line = header.take().unwrap_or_default();
+        write_line(&mut line, &fields(&row), &format);
+        Ok(CopyData::new(line.freeze()))
+    });
+    CopyResponse::new(0, columns, data)
+}
+
+/// The fields of a text-format data row (length-prefixed, -1 for NULL).
+fn fields(row: &DataRow) -> Vec<Option<&[u8]>> {
+    let mut out = Vec::with_capacity(usize::try_from(row.field_count).unwrap_or(0));
+    let mut rest: &[u8] = &row.data;
+    while rest.len() >= 4 {
+        let len = i32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]);
+        rest = &rest[4..];
+        match usize::try_from(len) {
+            Ok(len) if len <= rest.len() => {
+                out.push(Some(&rest[..len]));
+                rest = &rest[len..];
+            }
+            _ => out.push(None),
+        }
+    }
+    out
+}
+
+fn write_line(out: &mut BytesMut, fields: &[Option<&[u8]>], format: &CopyFormat) {
+    let mut delimiter = [0u8; 4];
+    let delimiter = format.delimiter.encode_utf8(&mut delimiter).as_bytes();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.put_slice(delimiter);
+        }
+        match field {
+            None => out.put_slice(format.null.as_bytes()),
+            Some(value) if format.csv => write_csv_field(out, value, format, delimiter),
+            Some(value) => write_text_field(out, value, format.delimiter),
+        }
+    }
+    out.put_u8(b'\n');
+}
+
+/// CSV as Postgres writes it: quoted when the value holds the delimiter, the quote, a line
+/// break, or could be mistaken for NULL; quotes doubled.
+fn write_csv_field(out: &mut BytesMut, value: &[u8], format: &CopyFormat, delimiter: &[u8]) {
+    let quote = u8::try_from(format.quote).unwrap_or(b'"');
+    let needs_quotes = value.is_empty() && format.null.is_empty()
+        || value == format.null.as_bytes()
+        || value.contains(&quote)
+        || value.contains(&b'\n')
+        || value.contains(&b'\r')
+        || value.windows(delimiter.len()).any(|w| w == delimiter);
+    if !needs_quotes {
+        out.put_slice(value);
+        return;
+    }
+    out.put_u8(quote);
+    for &b in value {
+        if b == quote {
+            out.put_u8(quote);
+        }
+        out.put_u8(b);
+    }
+    out.put_u8(quote);
+}
+
+/// Text format: backslash escapes for the delimiter, line breaks and the backslash.
+fn write_text_field(out: &mut BytesMut, value: &[u8], delimiter: char) {
+    for &b in value {
+        match b {
+            b'\\' => out.put_slice(b"\\\\"),
+            b'\n' => out.put_slice(b"\\n"),
+            b'\r' => out.put_slice(b"\\r"),
+            b'\t' if delimiter == '\t' => out.put_slice(b"\\t"),
+            b if char::from(b) == delimiter => {
+                out.put_u8(b'\\');
+                out.put_u8(b);
+            }
+            b => out.put_u8(b),
+        }
+    }
+}
+
+/// One line as written, for tests.
+#[cfg(test)]
+fn line_of(fields: &[Option<&[u8]>], format: &CopyFormat) -> BytesMut {
+    let mut out = BytesMut::new();
+    write_line(&mut out, fields, format);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn format_of(sql: &str) -> CopyFormat {
+        let statement = crate::session::parse_sql(sql).unwrap().remove(0);
+        copy_to_stdout(&statement).unwrap().unwrap().1
+    }
+
+    #[test]
+    fn psql_copy_csv_header_is_csv_with_header() {
+        let f = format_of("COPY (select 1) TO STDOUT CSV HEADER");
+        assert!(f.csv && f.header && f.delimiter == ',' && f.null.is_empty());
+        let f =
+            format_of("COPY (select 1) TO STDOUT WITH (FORMAT csv, HEADER true, DELIMITER ';')");
+        assert!(f.csv && f.header && f.delimiter == ';');
+        let f = format_of("COPY (select 1) TO STDOUT");
+        assert_eq!(f, CopyFormat::text());
+    }
+
+    #[test]
+    fn csv_quotes_like_postgres() {
+        let f = CopyFormat::text().into_csv();
+        let line = line_of(
+            &[
+                Some(b"plain"),
+                Some(b"a,b"),
+                Some(b"say \"hi\""),
+                Some(b""),
+                None,
+                Some(b"x\ny"),
+            ],
+            &f,
+        );
+        assert_eq!(
+            &line[..],
+            b"plain,\"a,b\",\"say \"\"hi\"\"\",\"\",,\"x\ny\"\n"
+        );
+    }
+
+    #[test]
+    fn text_format_escapes_tabs_and_newlines() {
+        let line = line_of(
+            &[Some(b"a\tb"), None, Some(b"c\\d\ne")],
+            &CopyFormat::text(),
+        );
+        assert_eq!(&line[..], b"a\\tb\t\\N\tc\\\\d\\ne\n");
+    }
+
+    #[test]
+    fn other_copies_are_not_intercepted() {
+        let statement = crate::session::parse_sql("COPY (select 1) TO '/tmp/x.csv'")
+            .unwrap()
+            .remove(0);
+        assert!(copy_to_stdout(&statement).is_none());
+        let statement = crate::session::parse_sql("COPY (select 1) TO STDOUT (FORMAT binary)")
+            .unwrap()
+            .remove(0);
+        assert!(copy_to_stdout(&statement).unwrap().is_err());
+    }
+}

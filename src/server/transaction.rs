@@ -1,0 +1,140 @@
+//! Transaction blocks and savepoints on a read-only server.
+//!
+//! Nothing callqa serves can be written, so a transaction block changes no data; but clients
+//! steer by its answers. psycopg 3 wraps a nested `with conn.transaction()` (SQLAlchemy's
+//! inspector, its type lookups) in `SAVEPOINT` / `RELEASE SAVEPOINT` / `ROLLBACK TO
+//! SAVEPOINT`, and reads the transaction status byte of every `ReadyForQuery` to decide what
+//! to send next. So savepoints are kept as Postgres keeps them — a stack of names per
+//! connection, valid only inside a block — and misuse gets Postgres' errors and SQLSTATEs.
+
+use datafusion::sql::sqlparser::ast::Ident;
+use pgwire::error::PgWireResult;
+
+use super::errors::user_error;
+
+/// A savepoint statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavepointCommand {
+    /// `SAVEPOINT name`.
+    Define(String),
+    /// `RELEASE [SAVEPOINT] name`.
+    Release(String),
+    /// `ROLLBACK TO [SAVEPOINT] name`.
+    RollbackTo(String),
+}
+
+impl SavepointCommand {
+    /// The savepoint's name as Postgres keeps it: unquoted identifiers fold to lower case.
+    pub fn name_of(ident: &Ident) -> String {
+        match ident.quote_style {
+            Some(_) => ident.value.clone(),
+            None => ident.value.to_lowercase(),
+        }
+    }
+
+    /// The command tag Postgres answers with.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            SavepointCommand::Define(_) => "SAVEPOINT",
+            SavepointCommand::Release(_) => "RELEASE",
+            SavepointCommand::RollbackTo(_) => "ROLLBACK",
+        }
+    }
+}
+
+/// The transaction block of one connection: `None` outside a block, else its savepoints,
+/// oldest first.
+#[derive(Debug, Default)]
+pub struct TransactionBlock {
+    savepoints: Option<Vec<String>>,
+}
+
+impl TransactionBlock {
+    /// `BEGIN`; inside a block Postgres only warns and keeps the block (and its savepoints).
+    pub fn begin(&mut self) {
+        self.savepoints.get_or_insert_with(Vec::new);
+    }
+
+    /// `COMMIT` / `ROLLBACK`: the block and all its savepoints end.
+    pub fn end(&mut self) {
+        self.savepoints = None;
+    }
+
+    /// Applies a savepoint command; its tag, or Postgres' error for it.
+    pub fn apply(&mut self, command: &SavepointCommand) -> PgWireResult<&'static str> {
+        let (statement, name) = match command {
+            SavepointCommand::Define(name) => ("SAVEPOINT", name),
+            SavepointCommand::Release(name) => ("RELEASE SAVEPOINT", name),
+            SavepointCommand::RollbackTo(name) => ("ROLLBACK TO SAVEPOINT", name),
+        };
+        let Some(savepoints) = self.savepoints.as_mut() else {
+            return Err(user_error(
+                "25P01",
+                format!("{statement} can only be used in transaction blocks"),
+            ));
+        };
+        if let SavepointCommand::Define(name) = command {
+            savepoints.push(name.clone());
+            return Ok(command.tag());
+        }
+        // The newest savepoint of that name counts (names may repeat).
+        let Some(position) = savepoints.iter().rposition(|s| s == name) else {
+            return Err(user_error(
+                "3B001",
+                format!("savepoint \"{name}\" does not exist"),
+            ));
+        };
+        match command {
+            // Release destroys the savepoint and every one defined after it.
+            SavepointCommand::Release(_) => savepoints.truncate(position),
+            // Rolling back keeps the savepoint itself, so it can be rolled back to again.
+            _ => savepoints.truncate(position + 1),
+        }
+        Ok(command.tag())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SavepointCommand, TransactionBlock};
+
+    fn code(result: pgwire::error::PgWireResult<&'static str>) -> String {
+        match result {
+            Err(pgwire::error::PgWireError::UserError(info)) => info.code.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn savepoints_need_a_transaction_block() {
+        let mut block = TransactionBlock::default();
+        let define = SavepointCommand::Define("a".to_owned());
+        assert_eq!(code(block.apply(&define)), "25P01");
+        block.begin();
+        assert_eq!(block.apply(&define).ok(), Some("SAVEPOINT"));
+        block.end();
+        let release = SavepointCommand::Release("a".to_owned());
+        assert_eq!(code(block.apply(&release)), "25P01");
+    }
+
+    #[test]
+    fn release_and_rollback_to_follow_postgres_stack_rules() {
+        let mut block = TransactionBlock::default();
+        block.begin();
+        for name in ["a", "b", "c"] {
+            block
+                .apply(&SavepointCommand::Define(name.to_owned()))
+                .unwrap();
+        }
+        // Rolling back to b keeps b and drops c.
+        let to_b = SavepointCommand::RollbackTo("b".to_owned());
+        assert_eq!(block.apply(&to_b).ok(), Some("ROLLBACK"));
+        assert_eq!(block.apply(&to_b).ok(), Some("ROLLBACK"));
+        let release_c = SavepointCommand::Release("c".to_owned());
+        assert_eq!(code(block.apply(&release_c)), "3B001");
+        // Releasing a drops a and everything after it.
+        let release_a = SavepointCommand::Release("a".to_owned());
+        assert_eq!(block.apply(&release_a).ok(), Some("RELEASE"));
+        assert_eq!(code(block.apply(&to_b)), "3B001");
+    }
+}

@@ -1,0 +1,259 @@
+//! How result columns travel: one choice per Arrow type, the same in text and binary.
+//!
+//! Scalars and lists of scalars go as arrow-pg maps them (`bigint`, `timestamptz`, `int8[]`,
+//! `text[]`, …). Values with structure — a struct, a map, a list of structs (what
+//! `qa_evaluate` returns) or a list of lists — go as `json` (OID 114): Postgres clients
+//! decode `json` the same way whichever format they asked for (psycopg into lists and
+//! dicts, asyncpg and pgjdbc into a string), while a Postgres `record[]` would come back
+//! typed in binary but as untyped strings in text, and cannot be described to asyncpg's
+//! type introspection at all. Inside SQL they stay structs and lists: only the wire form
+//! changes. `docs/types.md` lists the whole mapping.
+//!
+//! `timestamptz` values are rendered in the session's `TimeZone`, as Postgres renders them
+//! (`SET TIME ZONE 'Asia/Shanghai'` turns `…12:00:00+00` into `…20:00:00+08`); the instant,
+//! and so the binary form, does not change.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use datafusion::arrow::array::timezone::Tz;
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::json::writer::{EncoderOptions, make_encoder};
+use datafusion::error::Result;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use futures::StreamExt;
+use pgwire::api::Type;
+use pgwire::api::portal::Format;
+use pgwire::api::results::FieldInfo;
+use pgwire::error::PgWireResult;
+use pgwire::types::format::FormatOptions;
+
+/// Field metadata marking a column converted to JSON text for the wire.
+const JSON_KEY: &str = "callqa.wire";
+
+/// Whether values of this type travel as `json`.
+fn travels_as_json(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Struct(_) | DataType::Map(_, _) | DataType::Union(_, _) => true,
+        DataType::List(element)
+        | DataType::LargeList(element)
+        | DataType::ListView(element)
+        | DataType::LargeListView(element)
+        | DataType::FixedSizeList(element, _) => {
+            travels_as_json(element.data_type())
+                || matches!(
+                    element.data_type(),
+                    DataType::List(_)
+                        | DataType::LargeList(_)
+                        | DataType::ListView(_)
+                        | DataType::LargeListView(_)
+                        | DataType::FixedSizeList(_, _)
+                )
+        }
+        DataType::Dictionary(_, value) => travels_as_json(value),
+        _ => false,
+    }
+}
+
+/// The type with its time zone replaced by the session's, for timestamptz values and lists
+/// of them; `None` when nothing changes.
+fn in_time_zone(data_type: &DataType, time_zone: Option<&Arc<str>>) -> Option<DataType> {
+    let session = time_zone?;
+    match data_type {
+        DataType::Timestamp(unit, Some(tz)) if tz != session => {
+            Some(DataType::Timestamp(*unit, Some(Arc::clone(session))))
+        }
+        DataType::List(element) => in_time_zone(element.data_type(), time_zone)
+            .map(|t| DataType::List(Arc::new(element.as_ref().clone().with_data_type(t)))),
+        DataType::LargeList(element) => in_time_zone(element.data_type(), time_zone)
+            .map(|t| DataType::LargeList(Arc::new(element.as_ref().clone().with_data_type(t)))),
+        _ => None,
+    }
+}
+
+/// The session time zone as Arrow spells it, if Arrow knows it (IANA names, `UTC`,
+/// `+08:00`); other Postgres spellings leave timestamps in UTC.
+pub fn arrow_time_zone(setting: Option<&str>) -> Option<Arc<str>> {
+    let setting = setting?;
+    Tz::from_str(setting).ok().map(|_| Arc::from(setting))
+}
+
+/// The schema as it goes on the wire: structured columns become JSON text, timestamptz
+/// columns carry the session time zone.
+pub fn wire_schema(schema: &Schema, time_zone: Option<&Arc<str>>) -> SchemaRef {
+    let fields: Vec<FieldRef> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if let Some(zoned) = in_time_zone(f.data_type(), time_zone) {
+                Arc::new(f.as_ref().clone().with_data_type(zoned))
+            } else if travels_as_json(f.data_type()) {
+                Arc::new(
+                    Field::new(f.name(), DataType::Utf8, f.is_nullable()).with_metadata(
+                        [(JSON_KEY.to_owned(), "json".to_owned())]
+                            .into_iter()
+                            .collect(),
+                    ),
+                )
+            } else {
+                Arc::clone(f)
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// The Postgres fields (RowDescription) of a result with this Arrow schema.
+pub fn pg_fields(
+    schema: &Schema,
+    format: &Format,
+    options: Option<Arc<FormatOptions>>,
+) -> PgWireResult<Vec<FieldInfo>> {
+    let wire = wire_schema(schema, None);
+    let fields = arrow_pg::datatypes::arrow_schema_to_pg_fields(&wire, format, options)?;
+    Ok(fields
+        .into_iter()
+        .zip(wire.fields().iter())
+        .map(|(info, field)| {
+            if field.metadata().contains_key(JSON_KEY) {
+                FieldInfo::new(
+                    info.name().to_owned(),
+                    info.table_id(),
+                    info.column_id(),
+                    Type::JSON,
+                    info.format(),
+                )
+                .with_format_options(Arc::clone(info.format_options()))
+            } else {
+                info
+            }
+        })
+        .collect())
+}
+
+/// The batches as they go on the wire (see [`wire_schema`]).
+pub fn wire_stream(
+    batches: SendableRecordBatchStream,
+    time_zone: Option<Arc<str>>,
+) -> SendableRecordBatchStream {
+    let schema = batches.schema();
+    let wire = wire_schema(&schema, time_zone.as_ref());
+    if wire.fields() == schema.fields() {
+        return batches;
+    }
+    let converted = {
+        let wire = Arc::clone(&wire);
+        batches.map(move |batch| batch.and_then(|b| to_wire(&b, &wire)))
+    };
+    Box::pin(RecordBatchStreamAdapter::new(wire, converted))
+}
+
+/// Converts the structured columns of one batch to JSON text.
+fn to_wire(batch: &RecordBatch, wire: &SchemaRef) -> Result<RecordBatch> {
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(batch.schema().fields().iter().zip(wire.fields().iter()))
+        .map(|(column, (field, wire_field))| {
+            if wire_field.data_type() == field.data_type() {
+                Ok(Arc::clone(column))
+            } else if wire_field.metadata().contains_key(JSON_KEY) {
+                json_column(field, column.as_ref())
+            } else {
+                // A time zone change only: same instants, another rendering.
+                datafusion::arrow::compute::cast(column, wire_field.data_type())
+            }
+        })
+        .collect::<Result<Vec<_>, ArrowError>>()?;
+    Ok(RecordBatch::try_new(Arc::clone(wire), columns)?)
+}
+
+/// One JSON document per value; NULL stays NULL. Struct fields are always written, null or
+/// not, so every object of a column has the same keys.
+fn json_column(field: &FieldRef, column: &dyn Array) -> Result<ArrayRef, ArrowError> {
+    let options = EncoderOptions::default().with_explicit_nulls(true);
+    let mut encoder = make_encoder(field, column, &options)?;
+    let mut out = StringBuilder::with_capacity(column.len(), column.len() * 64);
+    let mut buffer = Vec::new();
+    for row in 0..column.len() {
+        if column.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        buffer.clear();
+        encoder.encode(row, &mut buffer);
+        let text = std::str::from_utf8(&buffer)
+            .map_err(|e| ArrowError::JsonError(format!("JSON output is not UTF-8: {e}")))?;
+        out.append_value(text);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{
+        Array, AsArray, BooleanArray, Int64Array, ListArray, RecordBatch, StringArray, StructArray,
+    };
+    use datafusion::arrow::buffer::OffsetBuffer;
+    use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema};
+
+    use super::{to_wire, travels_as_json, wire_schema};
+
+    #[test]
+    fn only_structured_values_travel_as_json() {
+        let item = |t: DataType| Arc::new(Field::new("item", t, true));
+        assert!(!travels_as_json(&DataType::Int64));
+        assert!(!travels_as_json(&DataType::List(item(DataType::Int64))));
+        assert!(!travels_as_json(&DataType::List(item(DataType::Utf8View))));
+        let point = DataType::Struct(Fields::from(vec![Field::new("x", DataType::Int64, true)]));
+        assert!(travels_as_json(&point));
+        assert!(travels_as_json(&DataType::List(item(point))));
+        assert!(travels_as_json(&DataType::List(item(DataType::List(
+            item(DataType::Int64)
+        )))));
+    }
+
+    #[test]
+    fn a_list_of_structs_becomes_one_json_array_per_row_with_every_key() {
+        let fields = Fields::from(vec![
+            Field::new("rule_id", DataType::Utf8, false),
+            Field::new("passed", DataType::Boolean, true),
+            Field::new("evidence_start_ms", DataType::Int64, true),
+        ]);
+        let structs = StructArray::new(
+            fields.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["greeting", "closing"])),
+                Arc::new(BooleanArray::from(vec![Some(true), None])),
+                Arc::new(Int64Array::from(vec![Some(1200), None])),
+            ],
+            None,
+        );
+        let element = Arc::new(Field::new("item", DataType::Struct(fields), true));
+        let lists = ListArray::new(
+            Arc::clone(&element),
+            OffsetBuffer::from_lengths([2, 0]),
+            Arc::new(structs),
+            Some(vec![true, false].into()),
+        );
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "qa",
+            DataType::List(element),
+            true,
+        )]));
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(lists)]).unwrap();
+        let wire = wire_schema(&schema, None);
+        let converted = to_wire(&batch, &wire).unwrap();
+        let texts = converted.column(0).as_string::<i32>();
+        assert_eq!(
+            texts.value(0),
+            r#"[{"rule_id":"greeting","passed":true,"evidence_start_ms":1200},{"rule_id":"closing","passed":null,"evidence_start_ms":null}]"#
+        );
+        assert!(texts.is_null(1));
+    }
+}
