@@ -6,8 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
 mod grafana;
+// Shared with tests/pgwire, which uses all of it; this suite only starts plain servers.
+#[allow(dead_code)]
 #[path = "../pgwire/harness.rs"]
 mod harness;
 mod jdbc;
+mod metabase;
 mod psql;
 mod tools;
