@@ -405,18 +405,49 @@ const ADMIN_FUNCTIONS: [&str; 1] = ["callqa_reload_rules"];
 /// for an admin — and an analyst may not call the admin functions, wherever they appear.
 pub async fn plan_statement_as(
     ctx: &SessionContext,
+    statement: datafusion::sql::sqlparser::ast::Statement,
+    role: Role,
+) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+    plan_statement_typed(ctx, statement, role, &[]).await
+}
+
+/// The name under which [`plan_statement_typed`] plans a statement with typed parameters.
+const TYPED_PARAMETERS: &str = "callqa_typed_parameters";
+
+/// [`plan_statement_as`] with the types of the leading parameters fixed (`$1` first), as a
+/// client declares them in a Parse message; the others are inferred from their context.
+pub async fn plan_statement_typed(
+    ctx: &SessionContext,
     mut statement: datafusion::sql::sqlparser::ast::Statement,
     role: Role,
+    param_types: &[datafusion::arrow::datatypes::DataType],
 ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
     use datafusion::error::DataFusionError;
     use datafusion::sql::parser::Statement as DfStatement;
     pg_compat::name_unnamed_columns(&mut statement);
     pg_compat::rewrite_postgres_forms(&mut statement, ctx);
     pg_compat::rewrite_postgres_syntax(&mut statement);
-    let plan = ctx
+    let typed = !param_types.is_empty()
+        && matches!(
+            statement,
+            datafusion::sql::sqlparser::ast::Statement::Query(_)
+        );
+    if typed {
+        // DataFusion types placeholders from a PREPARE's list: plan as one, then unwrap.
+        statement = prepare_with_types(statement, param_types)?;
+    }
+    let mut plan = ctx
         .state()
         .statement_to_plan(DfStatement::Statement(Box::new(statement)))
         .await?;
+    if typed
+        && let datafusion::logical_expr::LogicalPlan::Statement(
+            datafusion::logical_expr::Statement::Prepare(prepare),
+        ) = &plan
+        && prepare.name == TYPED_PARAMETERS
+    {
+        plan = prepare.input.as_ref().clone();
+    }
     if let Some(verb) = write_verb(&plan) {
         return Err(DataFusionError::Plan(match role {
             Role::Analyst => format!("permission denied: role analyst cannot execute {verb}"),
@@ -433,6 +464,45 @@ pub async fn plan_statement_as(
         )));
     }
     Ok(plan)
+}
+
+/// `PREPARE callqa_typed_parameters (types) AS statement`.
+fn prepare_with_types(
+    statement: datafusion::sql::sqlparser::ast::Statement,
+    param_types: &[datafusion::arrow::datatypes::DataType],
+) -> datafusion::error::Result<datafusion::sql::sqlparser::ast::Statement> {
+    use datafusion::arrow::datatypes::{DataType, TimeUnit};
+    use datafusion::sql::sqlparser::ast::{self, Ident, TimezoneInfo};
+    let data_types = param_types
+        .iter()
+        .map(|t| {
+            Ok(match t {
+                DataType::Int16 => ast::DataType::SmallInt(None),
+                DataType::Int32 => ast::DataType::Integer(None),
+                DataType::Int64 => ast::DataType::BigInt(None),
+                DataType::Float32 => ast::DataType::Real,
+                DataType::Float64 => ast::DataType::DoublePrecision,
+                DataType::Boolean => ast::DataType::Boolean,
+                DataType::Date32 => ast::DataType::Date,
+                DataType::Timestamp(TimeUnit::Microsecond, None) => {
+                    ast::DataType::Timestamp(None, TimezoneInfo::None)
+                }
+                DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => {
+                    ast::DataType::Timestamp(None, TimezoneInfo::WithTimeZone)
+                }
+                other => {
+                    return Err(datafusion::error::DataFusionError::Internal(format!(
+                        "no SQL spelling for parameter type {other}"
+                    )));
+                }
+            })
+        })
+        .collect::<datafusion::error::Result<Vec<_>>>()?;
+    Ok(ast::Statement::Prepare {
+        name: Ident::new(TYPED_PARAMETERS),
+        data_types,
+        statement: Box::new(statement),
+    })
 }
 
 /// Whether `plan` (subqueries and expanded views included) calls the scalar function `name`.

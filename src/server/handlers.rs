@@ -46,7 +46,7 @@ use super::transaction::{SavepointCommand, TransactionBlock};
 use crate::pg_compat::{
     PgSettings, SERVER_VERSION, normalize_setting, settings_column_name, substitute_current_setting,
 };
-use crate::session::{Engine, parse_sql, plan_statement_as};
+use crate::session::{Engine, parse_sql, plan_statement_typed};
 use crate::users::{Role, Users};
 
 /// The handlers of one server; cheap to share between connections.
@@ -443,13 +443,24 @@ impl Planner {
     }
 
     /// Classifies and plans one statement in the connection's session.
-    async fn prepare(&self, conn: &Connection, mut statement: Statement) -> PgWireResult<Prepared> {
+    async fn prepare(&self, conn: &Connection, statement: Statement) -> PgWireResult<Prepared> {
+        self.prepare_typed(conn, statement, &[]).await
+    }
+
+    /// [`Self::prepare`] with the parameter types the client declared in its Parse message
+    /// (leading ones; see [`super::params::declared_types`]).
+    async fn prepare_typed(
+        &self,
+        conn: &Connection,
+        mut statement: Statement,
+        param_types: &[DataType],
+    ) -> PgWireResult<Prepared> {
         if let Some(prepared) = classify(&statement) {
             return Ok(prepared);
         }
         if let Some(copy) = super::copy_out::copy_to_stdout(&statement) {
             let (query, format) = copy?;
-            return match Box::pin(self.prepare(conn, query)).await? {
+            return match Box::pin(self.prepare_typed(conn, query, param_types)).await? {
                 Prepared::Plan(plan) => Ok(Prepared::CopyOut(plan, format)),
                 _ => Err(user_error("0A000", "COPY TO STDOUT needs a query")),
             };
@@ -458,7 +469,7 @@ impl Planner {
         crate::pg_compat::name_unnamed_columns(&mut statement);
         substitute_current_setting(&mut statement, &conn.settings())
             .map_err(|message| user_error("42704", message))?;
-        let plan = plan_statement_as(&conn.ctx, statement, conn.role)
+        let plan = plan_statement_typed(&conn.ctx, statement, conn.role, param_types)
             .await
             .map_err(|e| pg_error(&self.engine.name_unreadable_files(e)))?;
         Ok(Prepared::Plan(Box::new(plan)))
@@ -863,7 +874,7 @@ impl QueryParser for Planner {
         &self,
         client: &C,
         sql: &str,
-        _types: &[Option<Type>],
+        types: &[Option<Type>],
     ) -> PgWireResult<Option<Self::Statement>>
     where
         C: ClientInfo + Unpin + Send + Sync,
@@ -880,7 +891,10 @@ impl QueryParser for Planner {
         let Some(statement) = statements.pop() else {
             return Ok(None);
         };
-        Ok(Some(Arc::new(self.prepare(&conn, statement).await?)))
+        let declared = super::params::declared_types(types);
+        Ok(Some(Arc::new(
+            self.prepare_typed(&conn, statement, &declared).await?,
+        )))
     }
 
     fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {

@@ -17,6 +17,32 @@ use pgwire::error::PgWireResult;
 
 use super::errors::user_error;
 
+/// The Arrow types of the leading parameters a client declared in its Parse message, up to
+/// the first it left to the server (unspecified, or text: a text parameter may stand for a
+/// timestamp, and psycopg/Grafana rely on that). Placeholders take these types, as in
+/// Postgres: pgjdbc's `setDouble` against a bigint column compares as double precision
+/// instead of failing to decode `1.5` as an integer.
+pub fn declared_types(types: &[Option<Type>]) -> Vec<DataType> {
+    types
+        .iter()
+        .map_while(|t| match t.as_ref()? {
+            &Type::INT2 => Some(DataType::Int16),
+            &Type::INT4 => Some(DataType::Int32),
+            &Type::INT8 => Some(DataType::Int64),
+            &Type::FLOAT4 => Some(DataType::Float32),
+            &Type::FLOAT8 => Some(DataType::Float64),
+            &Type::BOOL => Some(DataType::Boolean),
+            &Type::DATE => Some(DataType::Date32),
+            &Type::TIMESTAMP => Some(DataType::Timestamp(TimeUnit::Microsecond, None)),
+            &Type::TIMESTAMPTZ => Some(DataType::Timestamp(
+                TimeUnit::Microsecond,
+                Some("UTC".into()),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Decodes the parameters of `portal` for placeholders of the given types (`$1` first).
 pub fn bind_parameters<S: Clone>(
     portal: &Portal<S>,

@@ -190,6 +190,9 @@ async fn pgjdbc_metadata_prepared_statements_and_metabase_sync_answer_like_postg
     .await;
     assert_ne!(expected_double, "0");
     assert_eq!(joined(&s, "prepared_double"), [expected_double]);
+    let expected_mixed = count("select count(*) from calls where talk_ms > 60000.5").await;
+    assert_ne!(expected_mixed, "0");
+    assert_eq!(joined(&s, "prepared_double_on_bigint"), [expected_mixed]);
 
     assert_eq!(
         joined(&s, "rsmd"),

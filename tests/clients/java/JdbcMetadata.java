@@ -51,6 +51,11 @@ public class JdbcMetadata {
                 p.setString(2, "C20261005-000001");
                 print("prepared_double", p.executeQuery(), "count");
             }
+            // A double against a bigint column compares as double precision, as in Postgres.
+            try (PreparedStatement p = c.prepareStatement("select count(*) from calls where talk_ms > ?")) {
+                p.setDouble(1, 60000.5);
+                print("prepared_double_on_bigint", p.executeQuery(), "count");
+            }
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("select call_id, talk_ms, transfers, complaint, started_at, date, "
                      + "sentiment(text) as score from calls join utterances using (call_id, date) limit 1")) {
