@@ -43,6 +43,7 @@ use super::interrupt::{Interrupt, Interrupts, guarded_rows, parse_timeout_ms, ti
 use super::params::bind_parameters;
 use super::scram;
 use super::transaction::{SavepointCommand, TransactionBlock};
+use super::type_introspection;
 use crate::pg_compat::{
     PgSettings, SERVER_VERSION, normalize_setting, settings_column_name, substitute_current_setting,
 };
@@ -423,6 +424,8 @@ pub enum Prepared {
     End(&'static str),
     /// `SAVEPOINT`, `RELEASE [SAVEPOINT]`, `ROLLBACK TO [SAVEPOINT]`.
     Savepoint(SavepointCommand),
+    /// asyncpg's type introspection query, answered from pg_type.
+    TypeIntrospection,
     /// Anything DataFusion plans, with its plan.
     Plan(Box<LogicalPlan>),
     /// `COPY (query) TO STDOUT`: the query's plan and the output format.
@@ -599,6 +602,24 @@ impl QueryService {
             Prepared::Savepoint(command) => {
                 let tag = conn.transaction().apply(command)?;
                 Ok(Response::Execution(Tag::new(tag)))
+            }
+            Prepared::TypeIntrospection => {
+                let oids: Vec<u32> = match params {
+                    Some(ParamValues::List(values)) => values
+                        .iter()
+                        .filter_map(|v| match v.value {
+                            datafusion::scalar::ScalarValue::UInt32(oid) => oid,
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let batch = type_introspection::answer(&conn.ctx, &oids).await?;
+                let df = conn.ctx.read_batch(batch).map_err(|e| pg_error(&e))?;
+                let rows =
+                    arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
+                        .await?;
+                Ok(Response::Query(rows))
             }
             Prepared::CopyOut(plan, copy_format) => {
                 // The query runs as any other, in text format; its rows become COPY data.
@@ -880,6 +901,9 @@ impl QueryParser for Planner {
         C: ClientInfo + Unpin + Send + Sync,
     {
         tracing::debug!(peer = %client.socket_addr(), "parse");
+        if type_introspection::is_asyncpg_introspection(sql) {
+            return Ok(Some(Arc::new(Prepared::TypeIntrospection)));
+        }
         let conn = connection(self, client);
         let mut statements = self.parse(sql)?;
         if statements.len() > 1 {
@@ -906,6 +930,7 @@ impl QueryParser for Planner {
                     None => Ok(Type::UNKNOWN),
                 })
                 .collect(),
+            Prepared::TypeIntrospection => Ok(type_introspection::parameter_types()),
             _ => Ok(Vec::new()),
         }
     }
@@ -920,6 +945,11 @@ impl QueryParser for Planner {
             Prepared::Plan(plan) if !matches!(plan.as_ref(), LogicalPlan::Statement(_)) => {
                 super::wire_types::pg_fields(plan.schema().as_arrow(), format, None)
             }
+            Prepared::TypeIntrospection => arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                &type_introspection::schema(),
+                format,
+                None,
+            ),
             Prepared::Show(name) if name.eq_ignore_ascii_case("all") => {
                 Ok(["name", "setting", "description"]
                     .iter()
@@ -1042,6 +1072,12 @@ impl ExtendedQueryHandler for QueryService {
             Prepared::Plan(plan) | Prepared::CopyOut(plan, _) => {
                 Some(bind_parameters(portal, &parameter_types(plan)?)?)
             }
+            Prepared::TypeIntrospection => Some(ParamValues::List(
+                type_introspection::bind(portal)?
+                    .into_iter()
+                    .map(|oid| datafusion::scalar::ScalarValue::UInt32(Some(oid)).into())
+                    .collect(),
+            )),
             _ => None,
         };
         let format_options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));

@@ -9,6 +9,7 @@ mod params;
 mod scram;
 mod tls;
 mod transaction;
+mod type_introspection;
 mod wire_types;
 
 use std::future::Future;
