@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod config;
 pub mod cooperative_joins;
+pub mod date_pruning;
 pub mod error;
 pub mod generate;
 pub mod ingest;

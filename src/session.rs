@@ -298,6 +298,7 @@ async fn build_template(
         .with_runtime_env(Arc::clone(runtime))
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(crate::cooperative_joins::CooperativeJoins))
+        .with_optimizer_rule(Arc::new(crate::date_pruning::DatePartitionsFromStartedAt))
         .build();
     let ctx = SessionContext::new_with_state(state);
     let tables = register_tables(&ctx, root).await?;

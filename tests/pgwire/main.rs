@@ -480,3 +480,49 @@ async fn a_cancel_request_stops_a_running_query() {
     assert_eq!(n, server.rows_of("agents"));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_time_range_on_started_at_prunes_date_partitions_and_keeps_the_answer() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    // As Grafana's $__timeFilter(started_at) expands.
+    let filter = "started_at BETWEEN '2026-10-06T00:00:00Z' AND '2026-10-07T12:00:00Z'";
+    let explain = client
+        .simple_query(&format!(
+            "explain select count(*) from calls where {filter}"
+        ))
+        .await
+        .unwrap();
+    let plan: String = simple_rows(&explain)
+        .iter()
+        .filter_map(|row| row.get(1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        plan.contains(r#"date >= Date32("2026-10-06"), date <= Date32("2026-10-07")"#),
+        "{plan}"
+    );
+    assert!(plan.contains("calls/date=2026-10-07/"), "{plan}");
+    assert!(!plan.contains("calls/date=2026-10-05/"), "{plan}");
+    assert!(!plan.contains("calls/date=2026-10-08/"), "{plan}");
+
+    // The same range written so that no date bound can be derived: the same count.
+    let pruned: i64 = client
+        .query_one(&format!("select count(*) from calls where {filter}"), &[])
+        .await
+        .unwrap()
+        .get(0);
+    let unpruned: i64 = client
+        .query_one(
+            "select count(*) from calls where extract(epoch from started_at) \
+             between extract(epoch from timestamp '2026-10-06 00:00:00') \
+             and extract(epoch from timestamp '2026-10-07 12:00:00')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(pruned > 0);
+    assert_eq!(pruned, unpruned);
+    server.stop().await;
+}
