@@ -20,6 +20,11 @@
 //!   Grafana's table list): DataFusion plans subqueries only in projections, filters and
 //!   joins. The sort keys become hidden columns of the query, sorted in an outer query:
 //!   `SELECT "a", … FROM (SELECT …, key AS __callqa_sort_1 …) ORDER BY __callqa_sort_1, "a"`.
+//! - `x [NOT] IN (SELECT …)` in a select list or sort key: DataFusion 55 plans it only in
+//!   filters ("Physical plan does not support logical expression InSubquery"). It becomes
+//!   `[NOT] array_has((SELECT array_agg(c) FROM (SELECT …) AS __callqa_in (c)), x)`, a scalar
+//!   subquery DataFusion joins in. Same answer except that a NULL inside the list gives
+//!   false instead of NULL (alike in CASE WHEN and in sorting).
 
 use std::ops::ControlFlow;
 
@@ -27,6 +32,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{
     Expr, FunctionArguments, Ident, ObjectName, OrderByKind, Query, SelectItem, SetExpr, Statement,
     TableAlias, TableAliasColumnDef, TableFactor, Value, VisitMut, VisitorMut, visit_expressions,
+    visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -53,6 +59,7 @@ impl VisitorMut for Rewriter<'_> {
     type Break = ();
 
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        in_subqueries_as_arrays(query);
         sort_by_subqueries_outside(query);
         ControlFlow::Continue(())
     }
@@ -132,6 +139,85 @@ impl VisitorMut for Rewriter<'_> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// Rewrites `IN (subquery)` in the select list and the sort keys of a plain SELECT (see the
+/// module docs); filters keep it (DataFusion turns it into a semi join there).
+fn in_subqueries_as_arrays(query: &mut Query) {
+    let rewrite = |expr: &mut Expr| {
+        let _ = visit_expressions_mut(expr, |e: &mut Expr| {
+            if let Expr::InSubquery {
+                expr: needle,
+                subquery,
+                negated,
+            } = e
+                && let Some(replacement) = array_has_form(needle, subquery, *negated)
+            {
+                *e = replacement;
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    };
+    if let SetExpr::Select(select) = query.body.as_mut() {
+        for item in &mut select.projection {
+            match item {
+                SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } => {
+                    rewrite(expr)
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(order_by) = &mut query.order_by
+        && let OrderByKind::Expressions(keys) = &mut order_by.kind
+    {
+        for key in keys {
+            rewrite(&mut key.expr);
+        }
+    }
+}
+
+/// `[NOT] array_has((SELECT array_agg(c) FROM (subquery) AS __callqa_in (c)), needle)`.
+fn array_has_form(needle: &Expr, subquery: &Query, negated: bool) -> Option<Expr> {
+    use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr};
+    let template =
+        "array_has((SELECT array_agg(__callqa_in.c) FROM (SELECT 1) AS __callqa_in (c)), NULL)";
+    let mut call = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(template)
+        .and_then(|mut parser| parser.parse_expr())
+        .ok()?;
+    let Expr::Function(function) = &mut call else {
+        return None;
+    };
+    let FunctionArguments::List(list) = &mut function.args else {
+        return None;
+    };
+    let [
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Subquery(aggregate))),
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(value)),
+    ] = list.args.as_mut_slice()
+    else {
+        return None;
+    };
+    let SetExpr::Select(select) = aggregate.body.as_mut() else {
+        return None;
+    };
+    let Some(TableFactor::Derived {
+        subquery: inner, ..
+    }) = select.from.first_mut().map(|t| &mut t.relation)
+    else {
+        return None;
+    };
+    *inner = Box::new(subquery.clone());
+    *value = needle.clone();
+    Some(if negated {
+        Expr::UnaryOp {
+            op: datafusion::sql::sqlparser::ast::UnaryOperator::Not,
+            expr: Box::new(Expr::Nested(Box::new(call))),
+        }
+    } else {
+        call
+    })
 }
 
 /// Whether an expression holds a subquery (`IN (SELECT …)`, `EXISTS`, scalar).
@@ -301,16 +387,28 @@ mod tests {
             rewritten(
                 "select name as t from x where a > 1 order by case when name in (select s from y) then 0 else 1 end, 1 limit 5"
             ),
-            "SELECT \"t\" FROM (SELECT name AS t, CASE WHEN name IN (SELECT s FROM y) THEN 0 ELSE 1 END AS __callqa_sort_1 FROM x WHERE a > 1) AS __callqa_sorted ORDER BY __callqa_sort_1, \"t\" LIMIT 5"
+            "SELECT \"t\" FROM (SELECT name AS t, CASE WHEN array_has((SELECT array_agg(__callqa_in.c) FROM (SELECT s FROM y) AS __callqa_in (c)), name) THEN 0 ELSE 1 END AS __callqa_sort_1 FROM x WHERE a > 1) AS __callqa_sorted ORDER BY __callqa_sort_1, \"t\" LIMIT 5"
         );
-        // Without a subquery in ORDER BY, or with DISTINCT, nothing changes.
+        // Without a subquery in ORDER BY, or with DISTINCT, the query is not split.
         assert_eq!(
             rewritten("select a from x order by 1"),
             "SELECT a FROM x ORDER BY 1"
         );
         assert_eq!(
             rewritten("select distinct a from x order by a in (select b from y)"),
-            "SELECT DISTINCT a FROM x ORDER BY a IN (SELECT b FROM y)"
+            "SELECT DISTINCT a FROM x ORDER BY array_has((SELECT array_agg(__callqa_in.c) FROM (SELECT b FROM y) AS __callqa_in (c)), a)"
+        );
+    }
+
+    #[test]
+    fn in_subqueries_in_select_lists_become_array_lookups_but_not_in_filters() {
+        assert_eq!(
+            rewritten("select a in (select b from y) as f from x where a in (select b from y)"),
+            "SELECT array_has((SELECT array_agg(__callqa_in.c) FROM (SELECT b FROM y) AS __callqa_in (c)), a) AS f FROM x WHERE a IN (SELECT b FROM y)"
+        );
+        assert_eq!(
+            rewritten("select case when a not in (select b from y) then 1 end from x"),
+            "SELECT CASE WHEN NOT (array_has((SELECT array_agg(__callqa_in.c) FROM (SELECT b FROM y) AS __callqa_in (c)), a)) THEN 1 END FROM x"
         );
     }
 
