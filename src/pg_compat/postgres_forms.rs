@@ -208,7 +208,7 @@ fn array_has_form(needle: &Expr, subquery: &Query, negated: bool) -> Option<Expr
     else {
         return None;
     };
-    *inner = Box::new(subquery.clone());
+    **inner = subquery.clone();
     *value = needle.clone();
     Some(if negated {
         Expr::UnaryOp {

@@ -603,8 +603,8 @@ fn check_shape(query: &PanelQuery, answer: &Answer, sql: &str) -> Vec<String> {
     if values.is_empty() {
         problems.push(format!("{what}: no numeric value column"));
     }
-    for i in 0..kinds.len() {
-        if i != time && kinds[i] == Some(FieldKind::Bool) {
+    for (i, kind) in kinds.iter().enumerate() {
+        if i != time && *kind == Some(FieldKind::Bool) {
             problems.push(format!(
                 "{what}: boolean column {} cannot become a float value",
                 answer.columns[i]
