@@ -10,6 +10,7 @@ pub mod date_pruning;
 pub mod error;
 pub mod generate;
 pub mod ingest;
+pub mod keyword_search;
 pub mod object_store_root;
 pub mod parquet_files;
 pub mod pg_compat;

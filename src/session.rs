@@ -299,6 +299,7 @@ async fn build_template(
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(crate::cooperative_joins::CooperativeJoins))
         .with_optimizer_rule(Arc::new(crate::date_pruning::DatePartitionsFromStartedAt))
+        .with_optimizer_rule(Arc::new(crate::keyword_search::KeywordSearch))
         .build();
     let ctx = SessionContext::new_with_state(state);
     let tables = register_tables(&ctx, root).await?;
