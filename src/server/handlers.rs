@@ -395,6 +395,16 @@ fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Conn
             &planner.statement_timeout_ms.to_string(),
         );
         let ctx = planner.engine.new_session_for(role);
+        // `timestamptz` literals, casts and now() carry the session TimeZone, as in Postgres
+        // (DataFusion's default is none: they would come back as `timestamp`).
+        if let Some(time_zone) = settings.get("timezone") {
+            ctx.state_ref()
+                .write()
+                .config_mut()
+                .options_mut()
+                .execution
+                .time_zone = Some(time_zone.to_owned());
+        }
         // Advisory locks belong to the connection: released when its session is dropped.
         crate::pg_compat::register_session_functions(&ctx);
         Connection {
@@ -821,7 +831,7 @@ impl SimpleQueryHandler for QueryService {
         let mut responses = Vec::with_capacity(statements.len());
         for statement in statements {
             // Like Postgres, the first failing statement ends the batch; earlier results stay.
-            let outcome = match self.planner.prepare(&conn, statement).await {
+            let outcome = match Box::pin(self.planner.prepare(&conn, statement)).await {
                 Ok(prepared) => {
                     let outcome = self
                         .execute(

@@ -25,16 +25,16 @@ use super::errors::user_error;
 pub fn declared_types(types: &[Option<Type>]) -> Vec<DataType> {
     types
         .iter()
-        .map_while(|t| match t.as_ref()? {
-            &Type::INT2 => Some(DataType::Int16),
-            &Type::INT4 => Some(DataType::Int32),
-            &Type::INT8 => Some(DataType::Int64),
-            &Type::FLOAT4 => Some(DataType::Float32),
-            &Type::FLOAT8 => Some(DataType::Float64),
-            &Type::BOOL => Some(DataType::Boolean),
-            &Type::DATE => Some(DataType::Date32),
-            &Type::TIMESTAMP => Some(DataType::Timestamp(TimeUnit::Microsecond, None)),
-            &Type::TIMESTAMPTZ => Some(DataType::Timestamp(
+        .map_while(|t| match *t.as_ref()? {
+            Type::INT2 => Some(DataType::Int16),
+            Type::INT4 => Some(DataType::Int32),
+            Type::INT8 => Some(DataType::Int64),
+            Type::FLOAT4 => Some(DataType::Float32),
+            Type::FLOAT8 => Some(DataType::Float64),
+            Type::BOOL => Some(DataType::Boolean),
+            Type::DATE => Some(DataType::Date32),
+            Type::TIMESTAMP => Some(DataType::Timestamp(TimeUnit::Microsecond, None)),
+            Type::TIMESTAMPTZ => Some(DataType::Timestamp(
                 TimeUnit::Microsecond,
                 Some("UTC".into()),
             )),

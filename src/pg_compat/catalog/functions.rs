@@ -24,6 +24,9 @@ use datafusion::prelude::SessionContext;
 use super::types::{arrow_type, display_name, overloads, pg_type};
 use super::{FUNCTION_OID_BASE, Facts, Function};
 
+/// A function's result type for given argument types, if it has one.
+type ResultOf = dyn Fn(&[DataType]) -> Option<DataType>;
+
 /// callqa's functions, one entry per overload, with Postgres argument and result types.
 pub fn describe(ctx: &SessionContext, names: &[String]) -> Vec<Function> {
     let state = ctx.state();
@@ -32,38 +35,34 @@ pub fn describe(ctx: &SessionContext, names: &[String]) -> Vec<Function> {
     sorted.sort();
     sorted.dedup();
     for name in sorted {
-        let (kind, signature, docs, result): (
-            _,
-            _,
-            _,
-            Box<dyn Fn(&[DataType]) -> Option<DataType>>,
-        ) = if let Some(f) = state.scalar_functions().get(name.as_str()) {
-            let f = Arc::clone(f);
-            (
-                "f",
-                f.signature().clone(),
-                f.documentation().cloned(),
-                Box::new(move |args: &[DataType]| f.return_type(args).ok()),
-            )
-        } else if let Some(f) = state.aggregate_functions().get(name.as_str()) {
-            let f = Arc::clone(f);
-            (
-                "a",
-                f.signature().clone(),
-                f.documentation().cloned(),
-                Box::new(move |args: &[DataType]| f.return_type(args).ok()),
-            )
-        } else if let Some(f) = state.window_functions().get(name.as_str()) {
-            let f = Arc::clone(f);
-            (
-                "w",
-                f.signature().clone(),
-                f.documentation().cloned(),
-                Box::new(move |_: &[DataType]| window_result(&f)),
-            )
-        } else {
-            continue;
-        };
+        let (kind, signature, docs, result): (_, _, _, Box<ResultOf>) =
+            if let Some(f) = state.scalar_functions().get(name.as_str()) {
+                let f = Arc::clone(f);
+                (
+                    "f",
+                    f.signature().clone(),
+                    f.documentation().cloned(),
+                    Box::new(move |args: &[DataType]| f.return_type(args).ok()),
+                )
+            } else if let Some(f) = state.aggregate_functions().get(name.as_str()) {
+                let f = Arc::clone(f);
+                (
+                    "a",
+                    f.signature().clone(),
+                    f.documentation().cloned(),
+                    Box::new(move |args: &[DataType]| f.return_type(args).ok()),
+                )
+            } else if let Some(f) = state.window_functions().get(name.as_str()) {
+                let f = Arc::clone(f);
+                (
+                    "w",
+                    f.signature().clone(),
+                    f.documentation().cloned(),
+                    Box::new(move |_: &[DataType]| window_result(&f)),
+                )
+            } else {
+                continue;
+            };
         let argument_names: Vec<String> = docs
             .as_ref()
             .and_then(|d| d.arguments.as_ref())
@@ -95,9 +94,9 @@ pub fn describe(ctx: &SessionContext, names: &[String]) -> Vec<Function> {
     functions
 }
 
-fn window_result(f: &datafusion::logical_expr::WindowUDF) -> Option<DataType> {
-    // Window functions state their result from a field; callqa's return one double per row.
-    let _ = f;
+/// Window functions state their result from a field, not from argument types; callqa's
+/// (voice_stress) give one double per row.
+fn window_result(_f: &datafusion::logical_expr::WindowUDF) -> Option<DataType> {
     Some(DataType::Float64)
 }
 
@@ -111,7 +110,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         Arc::new(facts.functions.iter().map(|f| (f.oid, f.clone())).collect());
     let text_of_function = |name: &'static str, text: fn(&Function) -> String| {
         let by_oid = Arc::clone(&by_oid);
-        CatalogFunction::new(name, oid_signature(1), DataType::Utf8, move |args| {
+        CatalogFunction::udf(name, oid_signature(1), DataType::Utf8, move |args| {
             let oids = int32_arg(&args[0])?;
             let texts: StringArray = oids
                 .iter()
@@ -132,7 +131,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         Function::arguments_text,
     ));
     // Every function of callqa is in `public`, on the search path.
-    ctx.register_udf(CatalogFunction::new(
+    ctx.register_udf(CatalogFunction::udf(
         "pg_function_is_visible",
         oid_signature(1),
         DataType::Boolean,
@@ -145,7 +144,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
 
     let descriptions = Arc::new(facts.descriptions.clone());
     let objects = Arc::clone(&descriptions);
-    ctx.register_udf(CatalogFunction::new(
+    ctx.register_udf(CatalogFunction::udf(
         "obj_description",
         Signature::one_of(
             vec![
@@ -164,7 +163,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
             Ok(Arc::new(texts))
         },
     ));
-    ctx.register_udf(CatalogFunction::new(
+    ctx.register_udf(CatalogFunction::udf(
         "col_description",
         Signature::exact(vec![DataType::Int32, DataType::Int32], Volatility::Stable),
         DataType::Utf8,
@@ -191,7 +190,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         ("pg_indexes_size", false),
     ] {
         let bytes = Arc::new(facts.table_bytes.clone());
-        ctx.register_udf(CatalogFunction::new(
+        ctx.register_udf(CatalogFunction::udf(
             name,
             oid_signature(1),
             DataType::Int64,
@@ -216,7 +215,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
 
     let indexes: Arc<HashMap<i32, super::Index>> =
         Arc::new(facts.indexes.iter().map(|i| (i.oid, i.clone())).collect());
-    ctx.register_udf(CatalogFunction::new(
+    ctx.register_udf(CatalogFunction::udf(
         "pg_get_indexdef",
         Signature::one_of(
             vec![
@@ -245,7 +244,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         },
     ));
 
-    ctx.register_udf(CatalogFunction::new(
+    ctx.register_udf(CatalogFunction::udf(
         "pg_expandarray",
         Signature::any(1, Volatility::Immutable),
         DataType::Null, // replaced by return_type below
@@ -253,7 +252,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
     ));
 
     for (name, allowed) in PRIVILEGES {
-        ctx.register_udf(CatalogFunction::new(
+        ctx.register_udf(CatalogFunction::udf(
             name,
             Signature::variadic_any(Volatility::Stable),
             DataType::Boolean,
@@ -376,7 +375,8 @@ struct CatalogFunction {
 }
 
 impl CatalogFunction {
-    fn new(
+    /// The function as a DataFusion UDF.
+    fn udf(
         name: &'static str,
         signature: Signature,
         return_type: DataType,
