@@ -78,6 +78,31 @@ pub struct CompiledRule {
     pub then: Vec<u32>,
     /// The regex and its exclusion.
     pub regex: Option<(Regex, Option<Regex>)>,
+    /// A phrase rule's own automaton, for `qa_match`: a few phrases let the search skip
+    /// ahead on rare bytes, where the rule set's automaton must step through every byte.
+    text_matcher: Option<PhraseMatcher>,
+}
+
+/// The phrases of one rule, searched on normalized text with their word boundaries.
+#[derive(Debug)]
+struct PhraseMatcher {
+    automaton: AhoCorasick,
+    /// Per pattern: must it start / end at a word boundary?
+    boundaries: Vec<(bool, bool)>,
+}
+
+impl PhraseMatcher {
+    /// Whether any phrase occurs in `normalized` (overlapping matches, boundaries checked,
+    /// as [`CompiledRules::hits_into`] does).
+    fn any(&self, normalized: &str) -> bool {
+        let bytes = normalized.as_bytes();
+        let glued = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+        self.automaton.find_overlapping_iter(normalized).any(|m| {
+            let (word_start, word_end) = self.boundaries[m.pattern().as_usize()];
+            !((word_start && glued(m.start().checked_sub(1).and_then(|i| bytes.get(i))))
+                || (word_end && glued(bytes.get(m.end()))))
+        })
+    }
 }
 
 impl CompiledRule {
@@ -162,9 +187,10 @@ impl CompiledRules {
                 phrases,
                 then,
                 regex,
+                text_matcher: None,
             });
         }
-        let boundaries = patterns
+        let boundaries: Vec<(bool, bool)> = patterns
             .iter()
             .map(|p| {
                 let first = p.chars().next().is_some_and(|c| !is_cjk(c));
@@ -172,6 +198,27 @@ impl CompiledRules {
                 (first, last)
             })
             .collect();
+        for rule in &mut compiled {
+            if !matches!(rule.def.condition, Condition::Phrases { .. }) || rule.phrases.is_empty() {
+                continue;
+            }
+            let own: Vec<&str> = rule
+                .phrases
+                .iter()
+                .map(|&id| patterns[id as usize].as_str())
+                .collect();
+            rule.text_matcher = Some(PhraseMatcher {
+                automaton: AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(&own)
+                    .map_err(|e| e.to_string())?,
+                boundaries: rule
+                    .phrases
+                    .iter()
+                    .map(|&id| boundaries[id as usize])
+                    .collect(),
+            });
+        }
         let automaton = if patterns.is_empty() {
             None
         } else {
@@ -239,8 +286,18 @@ impl CompiledRules {
     pub fn text_matches(&self, rule: &CompiledRule, text: &str) -> Option<bool> {
         match &rule.def.condition {
             Condition::Phrases { .. } => {
-                let hits = self.hits(&normalize(text));
-                Some(rule.phrases.iter().any(|p| hits.binary_search(p).is_ok()))
+                let Some(matcher) = &rule.text_matcher else {
+                    return Some(false); // no phrases: nothing can be said
+                };
+                // One normalization buffer per thread, not one allocation per row.
+                thread_local! {
+                    static NORMALIZED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+                }
+                Some(NORMALIZED.with_borrow_mut(|buffer| {
+                    buffer.clear();
+                    normalize_into(text, buffer);
+                    matcher.any(buffer)
+                }))
             }
             Condition::Regex { .. } => rule.regex.as_ref().map(|(pattern, exclude)| {
                 pattern.is_match(text) && !exclude.as_ref().is_some_and(|e| e.is_match(text))
@@ -300,5 +357,51 @@ mod tests {
         assert_eq!(normalize("ＨＥＬＬＯ　ｗｏｒｌｄ！"), "hello world");
         assert_eq!(normalize("工号 1024，you"), "工号1024 you");
         assert_eq!(normalize(""), "");
+    }
+
+    /// `qa_match` through a rule's own automaton answers as the rule set's automaton did:
+    /// any of the rule's phrases among all hits, boundaries included.
+    #[test]
+    fn rule_automata_agree_with_the_rule_set_automaton() {
+        let text = include_str!("../../../sample_data/rules/default.toml");
+        let defs = super::super::rules::parse_rule_file("default.toml", text).unwrap();
+        let rules = CompiledRules::compile(
+            defs.into_iter()
+                .map(|d| ("default.toml".to_owned(), d))
+                .collect(),
+        )
+        .unwrap();
+        // Every phrase of every rule, alone, glued into words, between CJK, plus fuzz.
+        let mut texts = crate::test_util::fuzz_strings();
+        texts.truncate(texts.len() - 1);
+        for rule in &rules.rules {
+            if let Condition::Phrases { phrases, .. } = &rule.def.condition {
+                for p in phrases {
+                    texts.push(p.clone());
+                    texts.push(format!("xx{p}yy"));
+                    texts.push(format!("好的，{p}。"));
+                    texts.push(format!("Well, {} now", p.to_uppercase()));
+                }
+            }
+        }
+        let mut checked = 0;
+        for rule in rules
+            .rules
+            .iter()
+            .filter(|r| matches!(r.def.condition, Condition::Phrases { .. }))
+        {
+            for text in &texts {
+                let hits = rules.hits(&normalize(text));
+                let expected = rule.phrases.iter().any(|p| hits.binary_search(p).is_ok());
+                assert_eq!(
+                    rules.text_matches(rule, text),
+                    Some(expected),
+                    "{} on {text:?}",
+                    rule.def.id
+                );
+                checked += usize::from(expected);
+            }
+        }
+        assert!(checked > 50, "the texts must hit phrases: {checked}");
     }
 }
