@@ -5,11 +5,15 @@
 mod advisory_locks;
 pub mod catalog;
 mod client_queries;
+mod collations;
 mod column_names;
 mod current_setting;
+mod json_build_object;
 mod postgres_forms;
 mod rewrite;
+mod sequences;
 mod settings;
+mod to_regtype;
 
 use std::sync::Arc;
 
@@ -74,6 +78,11 @@ pub fn register_functions(ctx: &SessionContext) {
             Ok(ColumnarValue::Array(Arc::new(pretty)))
         }),
     ));
+    // psycopg's TypeInfo.fetch (SQLAlchemy's hstore probe) looks types up with it.
+    to_regtype::register(ctx);
+    sequences::register(ctx);
+    json_build_object::register(ctx);
+    collations::register(ctx);
     let version = version_string();
     ctx.register_udf(create_udf(
         "version",

@@ -13,4 +13,5 @@ mod harness;
 mod jdbc;
 mod metabase;
 mod psql;
+mod python;
 mod tools;
