@@ -245,7 +245,7 @@ pub async fn answer(ctx: &SessionContext, oids: &[u32]) -> PgWireResult<RecordBa
         ),
         nulls(&DataType::Utf8),
     ];
-    Ok(RecordBatch::try_new(schema(), columns).map_err(|e| pg_error(&e.into()))?)
+    RecordBatch::try_new(schema(), columns).map_err(|e| pg_error(&e.into()))
 }
 
 #[cfg(test)]
