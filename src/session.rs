@@ -382,11 +382,7 @@ async fn redact_columns(ctx: &SessionContext, name: &str, columns: &[&str]) -> R
 pub fn parse_sql(
     sql: &str,
 ) -> datafusion::error::Result<Vec<datafusion::sql::sqlparser::ast::Statement>> {
-    // Building the parser tokenizes its rewrite tables, so build it once per process.
-    static PARSER: std::sync::LazyLock<datafusion_pg_catalog::sql::PostgresCompatibilityParser> =
-        std::sync::LazyLock::new(datafusion_pg_catalog::sql::PostgresCompatibilityParser::new);
-    PARSER
-        .parse(&pg_compat::substitute_client_fragments(sql))
+    pg_compat::parse_statements(sql)
         .map_err(|e| datafusion::error::DataFusionError::SQL(Box::new(e), None))
 }
 

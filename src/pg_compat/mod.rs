@@ -9,6 +9,7 @@ mod collations;
 mod column_names;
 mod current_setting;
 mod json_build_object;
+mod parser;
 mod postgres_forms;
 mod rewrite;
 mod sequences;
@@ -27,6 +28,7 @@ pub use advisory_locks::LockNotAvailable;
 pub use client_queries::substitute as substitute_client_fragments;
 pub use column_names::name_unnamed_columns;
 pub use current_setting::substitute_current_setting;
+pub use parser::parse as parse_statements;
 pub use postgres_forms::rewrite_postgres_forms;
 pub use rewrite::rewrite_postgres_syntax;
 pub use settings::{

@@ -4,13 +4,20 @@
 //! - `(expr).field` — field access on a composite value — is `get_field(expr, 'field')`;
 //! - `information_schema._pg_expandarray(arr)`, a set-returning function pgjdbc calls in the
 //!   select list of its key queries, is `unnest(pg_expandarray(arr))`: each element with its
-//!   position, zipped with the other set-returning calls of the same list as Postgres does.
+//!   position, zipped with the other set-returning calls of the same list as Postgres does;
+//! - `generate_subscripts(arr, 1)` (SQLAlchemy's key query, beside `unnest(arr)`) is
+//!   `unnest(generate_series(1, cardinality(arr)))`, zipped the same way;
+//! - a correlated scalar subquery over catalog tables that is not an aggregate
+//!   (`(SELECT pg_get_expr(…) FROM pg_catalog.pg_attrdef WHERE … = outer.col)`, SQLAlchemy's
+//!   column query) takes `max(…)` of its one value: DataFusion only decorrelates aggregated
+//!   scalar subqueries, and a catalog lookup by key has at most one row.
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     AccessExpr, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, Value, VisitMut, VisitorMut,
+    FunctionArguments, GroupByExpr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr,
+    Statement, TableFactor, Value, VisitMut, VisitorMut,
 };
 
 /// Applies the rewrites to every expression of `statement`.
@@ -24,8 +31,18 @@ impl VisitorMut for Rewriter {
     type Break = ();
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
-        if let Some(replacement) = expand_array_call(expr).or_else(|| field_access(expr)) {
+        if let Some(replacement) = expand_array_call(expr)
+            .or_else(|| field_access(expr))
+            .or_else(|| subscripts(expr))
+        {
             *expr = replacement;
+        }
+        if let Expr::Subquery(query) = expr {
+            if reads_an_empty_catalog_table(query) {
+                *expr = Expr::value(Value::Null);
+            } else {
+                aggregate_catalog_lookup(query);
+            }
         }
         ControlFlow::Continue(())
     }
@@ -54,6 +71,144 @@ fn expand_array_call(expr: &Expr) -> Option<Expr> {
         "unnest",
         vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(expanded))],
     ))
+}
+
+/// `generate_subscripts(arr, 1)` → `unnest(generate_series(1, cardinality(arr)))`.
+fn subscripts(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    let name = function
+        .name
+        .0
+        .last()?
+        .as_ident()?
+        .value
+        .to_ascii_lowercase();
+    if name != "generate_subscripts" {
+        return None;
+    }
+    let FunctionArguments::List(list) = &function.args else {
+        return None;
+    };
+    let [
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(array)),
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(dimension)),
+    ] = list.args.as_slice()
+    else {
+        return None;
+    };
+    // callqa's arrays have one dimension; the dimension often arrives as a parameter.
+    let _ = dimension;
+    let unnamed = |e: Expr| FunctionArg::Unnamed(FunctionArgExpr::Expr(e));
+    let one = Expr::value(Value::Number("1".to_owned(), false));
+    let length = call("cardinality", vec![unnamed(array.clone())]);
+    let positions = call("generate_series", vec![unnamed(one), unnamed(length)]);
+    Some(call("unnest", vec![unnamed(positions)]))
+}
+
+/// `(SELECT e FROM pg_catalog.t WHERE …)` → `(SELECT max(e) FROM pg_catalog.t WHERE …)` when
+/// every table it reads is a catalog table and it neither groups nor aggregates nor limits.
+fn aggregate_catalog_lookup(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    let catalog_only = !select.from.is_empty()
+        && select.from.iter().all(|table| {
+            std::iter::once(&table.relation)
+                .chain(table.joins.iter().map(|j| &j.relation))
+                .all(is_catalog_table)
+        });
+    let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
+    if !catalog_only || grouped || query.limit_clause.is_some() || select.projection.len() != 1 {
+        return;
+    }
+    let (expr, alias) = match &select.projection[0] {
+        SelectItem::UnnamedExpr(e) => (e.clone(), None),
+        SelectItem::ExprWithAlias { expr, alias } => (expr.clone(), Some(alias.clone())),
+        _ => return,
+    };
+    if contains_aggregate(&expr) {
+        return;
+    }
+    let max = call(
+        "max",
+        vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))],
+    );
+    select.projection[0] = match alias {
+        Some(alias) => SelectItem::ExprWithAlias { expr: max, alias },
+        None => SelectItem::UnnamedExpr(max),
+    };
+}
+
+/// Catalog tables that are always empty in callqa: no column defaults, no sequences.
+const EMPTY_CATALOG_TABLES: [&str; 2] = ["pg_attrdef", "pg_sequence"];
+
+/// A scalar subquery reading one always-empty catalog table is NULL (SQLAlchemy's column
+/// query looks defaults and identity sequences up this way, inside CASE, where DataFusion
+/// cannot decorrelate it).
+fn reads_an_empty_catalog_table(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let [table] = select.from.as_slice() else {
+        return false;
+    };
+    let TableFactor::Table { name, .. } = &table.relation else {
+        return false;
+    };
+    table.joins.is_empty()
+        && is_catalog_table(&table.relation)
+        && name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|i| EMPTY_CATALOG_TABLES.contains(&i.value.to_ascii_lowercase().as_str()))
+}
+
+fn is_catalog_table(factor: &TableFactor) -> bool {
+    let TableFactor::Table { name, .. } = factor else {
+        return false;
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase()))
+        .collect();
+    match parts.as_slice() {
+        [schema, _] => schema == "pg_catalog" || schema == "information_schema",
+        [table] => table.starts_with("pg_"),
+        _ => false,
+    }
+}
+
+/// Whether `expr` already calls an aggregate (then the subquery is one row already).
+fn contains_aggregate(expr: &Expr) -> bool {
+    const AGGREGATES: [&str; 8] = [
+        "max",
+        "min",
+        "count",
+        "sum",
+        "avg",
+        "array_agg",
+        "string_agg",
+        "bool_and",
+    ];
+    let mut found = false;
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(expr, |e| {
+        if let Expr::Function(f) = e
+            && f.name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .is_some_and(|i| AGGREGATES.contains(&i.value.to_ascii_lowercase().as_str()))
+        {
+            found = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    found
 }
 
 /// `(expr).a.b` → `get_field(get_field(expr, 'a'), 'b')`; other accesses stay as they are.
@@ -112,8 +267,11 @@ fn call(name: &str, args: Vec<FunctionArg>) -> Expr {
 mod tests {
     use super::*;
 
+    /// Parsed as plain PostgreSQL (the compatibility parser's own rewrites left out).
     fn rewritten(sql: &str) -> String {
-        let mut statements = crate::session::parse_sql(sql).unwrap();
+        use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+        use datafusion::sql::sqlparser::parser::Parser;
+        let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
         rewrite_postgres_syntax(&mut statements[0]);
         statements[0].to_string()
     }
@@ -131,6 +289,38 @@ mod tests {
         assert_eq!(
             rewritten("select (information_schema._pg_expandarray(i.indkey)).n from i"),
             "SELECT get_field((unnest(pg_expandarray(i.indkey))), 'n') FROM i"
+        );
+    }
+
+    #[test]
+    fn generate_subscripts_becomes_unnest_of_positions() {
+        assert_eq!(
+            rewritten("select unnest(i.indkey), generate_subscripts(i.indkey, 1) from i"),
+            "SELECT unnest(i.indkey), unnest(generate_series(1, cardinality(i.indkey))) FROM i"
+        );
+    }
+
+    #[test]
+    fn correlated_catalog_lookups_are_aggregated_and_user_subqueries_are_not() {
+        assert_eq!(
+            rewritten(
+                "SELECT (SELECT c.relname AS x FROM pg_catalog.pg_class AS c WHERE c.oid = a.attrelid) FROM pg_catalog.pg_attribute AS a"
+            ),
+            "SELECT (SELECT max(c.relname) AS x FROM pg_catalog.pg_class AS c WHERE c.oid = a.attrelid) FROM pg_catalog.pg_attribute AS a"
+        );
+        let user = "SELECT (SELECT c.queue FROM calls AS c WHERE c.call_id = u.call_id) FROM utterances AS u";
+        assert_eq!(rewritten(user), user);
+        let counted = "SELECT (SELECT count(*) FROM pg_catalog.pg_class AS c WHERE c.oid = a.attrelid) FROM pg_catalog.pg_attribute AS a";
+        assert_eq!(rewritten(counted), counted);
+    }
+
+    #[test]
+    fn lookups_in_always_empty_catalog_tables_are_null() {
+        assert_eq!(
+            rewritten(
+                "SELECT CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef AS d WHERE d.adrelid = a.attrelid) ELSE NULL END FROM pg_catalog.pg_attribute AS a"
+            ),
+            "SELECT CASE WHEN a.atthasdef THEN NULL ELSE NULL END FROM pg_catalog.pg_attribute AS a"
         );
     }
 

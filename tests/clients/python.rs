@@ -186,7 +186,6 @@ async fn sqlalchemy_lists_the_five_tables_and_views_and_pandas_reads_typed_frame
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "SQLAlchemy's get_columns query has correlated scalar subqueries DataFusion cannot plan yet"]
 async fn sqlalchemy_get_columns_gives_calls_columns_types_and_nullability_as_d_calls() {
     let Some(python) = python_with(&["sqlalchemy", "psycopg"]) else {
         return;
@@ -214,7 +213,6 @@ async fn sqlalchemy_get_columns_gives_calls_columns_types_and_nullability_as_d_c
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "SQLAlchemy's key queries need generate_subscripts and pg_get_constraintdef in Postgres' format"]
 async fn sqlalchemy_reads_the_declared_primary_and_foreign_keys() {
     let Some(python) = python_with(&["sqlalchemy", "psycopg"]) else {
         return;

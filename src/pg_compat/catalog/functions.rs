@@ -244,6 +244,28 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         },
     ));
 
+    // SQLAlchemy reads foreign keys by parsing this text, as Postgres prints it.
+    let definitions = Arc::new(facts.constraint_definitions.clone());
+    ctx.register_udf(CatalogFunction::udf(
+        "pg_get_constraintdef",
+        Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::Int32]),
+                TypeSignature::Exact(vec![DataType::Int32, DataType::Boolean]),
+            ],
+            Volatility::Stable,
+        ),
+        DataType::Utf8,
+        move |args| {
+            let oids = int32_arg(&args[0])?;
+            let texts: StringArray = oids
+                .iter()
+                .map(|oid| oid.and_then(|oid| definitions.get(&oid)).cloned())
+                .collect();
+            Ok(Arc::new(texts))
+        },
+    ));
+
     ctx.register_udf(CatalogFunction::udf(
         "pg_expandarray",
         Signature::any(1, Volatility::Immutable),

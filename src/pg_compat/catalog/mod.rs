@@ -104,6 +104,8 @@ pub(crate) struct Facts {
     pub(crate) descriptions: HashMap<(i32, i32), String>,
     /// Bytes per relation oid (`pg_table_size`).
     pub(crate) table_bytes: HashMap<i32, i64>,
+    /// `pg_get_constraintdef` of each declared key, by constraint oid.
+    pub(crate) constraint_definitions: HashMap<i32, String>,
 }
 
 impl Facts {
@@ -252,6 +254,24 @@ async fn read_facts(
             })
         })
         .collect::<Result<_>>()?;
+    for index in &facts.indexes {
+        facts.constraint_definitions.insert(
+            index.table_oid + PRIMARY_KEY_OID_OFFSET,
+            format!("PRIMARY KEY ({})", index.columns.join(", ")),
+        );
+    }
+    for (ordinal, key) in (0i32..).zip(keys::FOREIGN_KEYS) {
+        let oid = facts.relation_oid(SCHEMA, key.table)? + FOREIGN_KEY_OID_OFFSET + ordinal;
+        facts.constraint_definitions.insert(
+            oid,
+            format!(
+                "FOREIGN KEY ({}) REFERENCES {}({})",
+                key.columns.join(", "),
+                key.references,
+                key.referenced.join(", ")
+            ),
+        );
+    }
     facts.functions = functions::describe(ctx, function_names);
     describe_relations(&mut facts)?;
     Ok(facts)

@@ -1,0 +1,117 @@
+//! Parsing SQL the way the server does.
+//!
+//! datafusion-pg-catalog's compatibility parser rewrites what clients send so DataFusion can
+//! plan it. One of its rules replaces every correlated scalar subquery of a select list with
+//! NULL (so psql's and DBeaver's catalog queries run); applied to an analyst's query that
+//! would be a silent wrong answer (`select …, (select max(x) from calls c where c.call_id =
+//! u.call_id) from utterances u` gave NULLs). So a statement that reads callqa's tables or
+//! views gets every compatibility rule but that one — DataFusion then plans the subquery or
+//! says why not — and catalog queries keep the library's parser as it is.
+
+use std::ops::ControlFlow;
+use std::sync::{Arc, LazyLock};
+
+use datafusion::sql::sqlparser::ast::{Statement, visit_relations};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use datafusion_pg_catalog::sql::rules::{
+    AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
+    FixArrayLiteral, FixVersionColumnName, PrependUnqualifiedPgTableName,
+    ResolveUnqualifiedIdentifier, RewriteArrayAnyAllOperation, RewritePgCatalogOperator,
+    RewriteRegCastToSubquery, SqlStatementRewriteRule, StripCallableQualifier, StripCollate,
+};
+
+/// The library's parser (its rewrite tables are tokenized once per process).
+static CATALOG_PARSER: LazyLock<PostgresCompatibilityParser> =
+    LazyLock::new(PostgresCompatibilityParser::new);
+
+/// The library's rules in its order, without `RemoveSubqueryFromProjection`.
+static DATA_RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(|| {
+    vec![
+        Arc::new(AliasDuplicatedProjectionRewrite),
+        Arc::new(ResolveUnqualifiedIdentifier),
+        Arc::new(RewriteArrayAnyAllOperation),
+        Arc::new(PrependUnqualifiedPgTableName),
+        Arc::new(StripCallableQualifier),
+        Arc::new(FixArrayLiteral),
+        Arc::new(CurrentUserVariableToSessionUserFunctionCall),
+        Arc::new(StripCollate),
+        Arc::new(RewritePgCatalogOperator),
+        Arc::new(RewriteRegCastToSubquery::new()),
+        Arc::new(FixVersionColumnName),
+    ]
+});
+
+/// callqa's tables and QA views: a statement reading one of them is an analyst's query.
+const DATA_RELATIONS: [&str; 10] = [
+    "calls",
+    "utterances",
+    "audio_features",
+    "surveys",
+    "agents",
+    "qa_rules",
+    "qa_results",
+    "qa_scorecard",
+    "call_metrics",
+    "agent_daily",
+];
+
+/// Splits `sql` (after the known client fragments are replaced) into rewritten statements.
+pub fn parse(sql: &str) -> Result<Vec<Statement>, ParserError> {
+    let sql = super::substitute_client_fragments(sql);
+    match Parser::parse_sql(&PostgreSqlDialect {}, &sql) {
+        Ok(statements) if statements.iter().any(reads_data) => Ok(statements
+            .into_iter()
+            .map(|s| DATA_RULES.iter().fold(s, |s, rule| rule.rewrite(s)))
+            .collect()),
+        // Catalog queries, and what only the library's token-level fixes can read.
+        _ => CATALOG_PARSER.parse(&sql),
+    }
+}
+
+fn reads_data(statement: &Statement) -> bool {
+    let mut found = false;
+    let _ = visit_relations(statement, |name| {
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase()))
+            .collect();
+        let data = match parts.as_slice() {
+            [table] => DATA_RELATIONS.contains(&table.as_str()),
+            [schema, table] | [_, schema, table] => {
+                schema == crate::session::SCHEMA && DATA_RELATIONS.contains(&table.as_str())
+            }
+            _ => false,
+        };
+        if data {
+            found = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analysts_correlated_subqueries_are_kept() {
+        let sql = "select u.call_id, (select max(c.queue) from calls c where c.call_id = u.call_id) from utterances u";
+        let parsed = parse(sql).unwrap()[0].to_string();
+        assert!(
+            parsed.contains("SELECT max(c.queue) FROM calls"),
+            "{parsed}"
+        );
+    }
+
+    #[test]
+    fn catalog_queries_keep_the_library_rules() {
+        let sql = "select c.relname, (select n.nspname from pg_namespace n where n.oid = c.relnamespace) from pg_class c";
+        let parsed = parse(sql).unwrap()[0].to_string();
+        assert!(parsed.contains("pg_catalog.pg_class"), "{parsed}");
+    }
+}
