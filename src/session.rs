@@ -418,7 +418,7 @@ pub async fn plan_statement_typed(
     ctx: &SessionContext,
     mut statement: datafusion::sql::sqlparser::ast::Statement,
     role: Role,
-    param_types: &[datafusion::arrow::datatypes::DataType],
+    param_types: &[datafusion::sql::sqlparser::ast::DataType],
 ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
     use datafusion::error::DataFusionError;
     use datafusion::sql::parser::Statement as DfStatement;
@@ -432,7 +432,11 @@ pub async fn plan_statement_typed(
         );
     if typed {
         // DataFusion types placeholders from a PREPARE's list: plan as one, then unwrap.
-        statement = prepare_with_types(statement, param_types)?;
+        statement = datafusion::sql::sqlparser::ast::Statement::Prepare {
+            name: datafusion::sql::sqlparser::ast::Ident::new(TYPED_PARAMETERS),
+            data_types: param_types.to_vec(),
+            statement: Box::new(statement),
+        };
     }
     let mut plan = ctx
         .state()
@@ -462,45 +466,6 @@ pub async fn plan_statement_typed(
         )));
     }
     Ok(plan)
-}
-
-/// `PREPARE callqa_typed_parameters (types) AS statement`.
-fn prepare_with_types(
-    statement: datafusion::sql::sqlparser::ast::Statement,
-    param_types: &[datafusion::arrow::datatypes::DataType],
-) -> datafusion::error::Result<datafusion::sql::sqlparser::ast::Statement> {
-    use datafusion::arrow::datatypes::{DataType, TimeUnit};
-    use datafusion::sql::sqlparser::ast::{self, Ident, TimezoneInfo};
-    let data_types = param_types
-        .iter()
-        .map(|t| {
-            Ok(match t {
-                DataType::Int16 => ast::DataType::SmallInt(None),
-                DataType::Int32 => ast::DataType::Integer(None),
-                DataType::Int64 => ast::DataType::BigInt(None),
-                DataType::Float32 => ast::DataType::Real,
-                DataType::Float64 => ast::DataType::DoublePrecision,
-                DataType::Boolean => ast::DataType::Boolean,
-                DataType::Date32 => ast::DataType::Date,
-                DataType::Timestamp(TimeUnit::Microsecond, None) => {
-                    ast::DataType::Timestamp(None, TimezoneInfo::None)
-                }
-                DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => {
-                    ast::DataType::Timestamp(None, TimezoneInfo::WithTimeZone)
-                }
-                other => {
-                    return Err(datafusion::error::DataFusionError::Internal(format!(
-                        "no SQL spelling for parameter type {other}"
-                    )));
-                }
-            })
-        })
-        .collect::<datafusion::error::Result<Vec<_>>>()?;
-    Ok(ast::Statement::Prepare {
-        name: Ident::new(TYPED_PARAMETERS),
-        data_types,
-        statement: Box::new(statement),
-    })
 }
 
 /// Whether `plan` (subqueries and expanded views included) calls the scalar function `name`.

@@ -73,12 +73,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>, ParserError> {
 fn reads_data(statement: &Statement) -> bool {
     let mut found = false;
     let _ = visit_relations(statement, |name| {
-        let parts: Vec<String> = name
-            .0
-            .iter()
-            .filter_map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase()))
-            .collect();
-        let data = match parts.as_slice() {
+        let data = match super::rewrite::name_parts(name).as_slice() {
             [table] => DATA_RELATIONS.contains(&table.as_str()),
             [schema, table] | [_, schema, table] => {
                 schema == crate::session::SCHEMA && DATA_RELATIONS.contains(&table.as_str())

@@ -91,12 +91,7 @@ impl VisitorMut for Rewriter<'_> {
         if args.settings.is_some() || alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
             return ControlFlow::Continue(());
         }
-        let Some(function) = name
-            .0
-            .last()
-            .and_then(|part| part.as_ident())
-            .map(|ident| ident.value.to_ascii_lowercase())
-        else {
+        let Some(function) = super::rewrite::name_parts(name).pop() else {
             return ControlFlow::Continue(());
         };
         if ONE_COLUMN_TABLE_FUNCTIONS.contains(&function.as_str()) {

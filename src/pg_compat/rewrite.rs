@@ -50,23 +50,8 @@ impl VisitorMut for Rewriter {
 
 /// `information_schema._pg_expandarray(arr)` → `unnest(pg_expandarray(arr))`.
 fn expand_array_call(expr: &Expr) -> Option<Expr> {
-    let Expr::Function(function) = expr else {
-        return None;
-    };
-    let name = function
-        .name
-        .0
-        .last()?
-        .as_ident()?
-        .value
-        .to_ascii_lowercase();
-    if name != "_pg_expandarray" {
-        return None;
-    }
-    let FunctionArguments::List(list) = &function.args else {
-        return None;
-    };
-    let expanded = call("pg_expandarray", list.args.clone());
+    let args = call_arguments(expr, "_pg_expandarray")?;
+    let expanded = call("pg_expandarray", args.to_vec());
     Some(call(
         "unnest",
         vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(expanded))],
@@ -75,31 +60,12 @@ fn expand_array_call(expr: &Expr) -> Option<Expr> {
 
 /// `generate_subscripts(arr, 1)` → `unnest(generate_series(1, cardinality(arr)))`.
 fn subscripts(expr: &Expr) -> Option<Expr> {
-    let Expr::Function(function) = expr else {
-        return None;
-    };
-    let name = function
-        .name
-        .0
-        .last()?
-        .as_ident()?
-        .value
-        .to_ascii_lowercase();
-    if name != "generate_subscripts" {
-        return None;
-    }
-    let FunctionArguments::List(list) = &function.args else {
-        return None;
-    };
-    let [
-        FunctionArg::Unnamed(FunctionArgExpr::Expr(array)),
-        FunctionArg::Unnamed(FunctionArgExpr::Expr(dimension)),
-    ] = list.args.as_slice()
+    // callqa's arrays have one dimension; the dimension often arrives as a parameter.
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(array)), _] =
+        call_arguments(expr, "generate_subscripts")?
     else {
         return None;
     };
-    // callqa's arrays have one dimension; the dimension often arrives as a parameter.
-    let _ = dimension;
     let unnamed = |e: Expr| FunctionArg::Unnamed(FunctionArgExpr::Expr(e));
     let one = Expr::value(Value::Number("1".to_owned(), false));
     let length = call("cardinality", vec![unnamed(array.clone())]);
@@ -159,23 +125,16 @@ fn reads_an_empty_catalog_table(query: &Query) -> bool {
     };
     table.joins.is_empty()
         && is_catalog_table(&table.relation)
-        && name
-            .0
+        && name_parts(name)
             .last()
-            .and_then(|p| p.as_ident())
-            .is_some_and(|i| EMPTY_CATALOG_TABLES.contains(&i.value.to_ascii_lowercase().as_str()))
+            .is_some_and(|t| EMPTY_CATALOG_TABLES.contains(&t.as_str()))
 }
 
 fn is_catalog_table(factor: &TableFactor) -> bool {
     let TableFactor::Table { name, .. } = factor else {
         return false;
     };
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase()))
-        .collect();
-    match parts.as_slice() {
+    match name_parts(name).as_slice() {
         [schema, _] => schema == "pg_catalog" || schema == "information_schema",
         [table] => table.starts_with("pg_"),
         _ => false,
@@ -197,11 +156,9 @@ fn contains_aggregate(expr: &Expr) -> bool {
     let mut found = false;
     let _ = datafusion::sql::sqlparser::ast::visit_expressions(expr, |e| {
         if let Expr::Function(f) = e
-            && f.name
-                .0
+            && name_parts(&f.name)
                 .last()
-                .and_then(|p| p.as_ident())
-                .is_some_and(|i| AGGREGATES.contains(&i.value.to_ascii_lowercase().as_str()))
+                .is_some_and(|n| AGGREGATES.contains(&n.as_str()))
         {
             found = true;
             return ControlFlow::Break(());
@@ -244,6 +201,29 @@ fn field_access(expr: &Expr) -> Option<Expr> {
             access_chain: rest.to_vec(),
         }
     })
+}
+
+/// The parts of a (possibly qualified) name, lower-cased: `pg_catalog.PG_Class` →
+/// `["pg_catalog", "pg_class"]`.
+pub(super) fn name_parts(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .filter_map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase()))
+        .collect()
+}
+
+/// The arguments of `expr` when it calls `function` (any qualifier, any case).
+fn call_arguments<'a>(expr: &'a Expr, function: &str) -> Option<&'a [FunctionArg]> {
+    let Expr::Function(f) = expr else {
+        return None;
+    };
+    if name_parts(&f.name).last()? != function {
+        return None;
+    }
+    match &f.args {
+        FunctionArguments::List(list) => Some(&list.args),
+        _ => None,
+    }
 }
 
 fn call(name: &str, args: Vec<FunctionArg>) -> Expr {

@@ -108,16 +108,8 @@ fn copy_format(options: &[CopyOption], legacy: &[CopyLegacyOption]) -> PgWireRes
         }
     }
     if csv {
-        let delimiter = format.delimiter;
-        let null = format.null.clone();
+        // Only the text defaults change; explicit choices stay.
         format = format.into_csv();
-        // Explicit choices win over the csv defaults.
-        if delimiter != '\t' {
-            format.delimiter = delimiter;
-        }
-        if null != "\\N" {
-            format.null = null;
-        }
     }
     format.header = header;
     Ok(format)

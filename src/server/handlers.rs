@@ -466,7 +466,7 @@ impl Planner {
         &self,
         conn: &Connection,
         mut statement: Statement,
-        param_types: &[DataType],
+        param_types: &[datafusion::sql::sqlparser::ast::DataType],
     ) -> PgWireResult<Prepared> {
         if let Some(prepared) = classify(&statement) {
             return Ok(prepared);

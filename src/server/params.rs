@@ -11,33 +11,31 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ParamValues;
 use datafusion::scalar::ScalarValue;
+use datafusion::sql::sqlparser::ast::{DataType as SqlType, TimezoneInfo};
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 use pgwire::error::PgWireResult;
 
 use super::errors::user_error;
 
-/// The Arrow types of the leading parameters a client declared in its Parse message, up to
+/// The SQL types of the leading parameters a client declared in its Parse message, up to
 /// the first it left to the server (unspecified, or text: a text parameter may stand for a
 /// timestamp, and psycopg/Grafana rely on that). Placeholders take these types, as in
 /// Postgres: pgjdbc's `setDouble` against a bigint column compares as double precision
 /// instead of failing to decode `1.5` as an integer.
-pub fn declared_types(types: &[Option<Type>]) -> Vec<DataType> {
+pub fn declared_types(types: &[Option<Type>]) -> Vec<SqlType> {
     types
         .iter()
         .map_while(|t| match *t.as_ref()? {
-            Type::INT2 => Some(DataType::Int16),
-            Type::INT4 => Some(DataType::Int32),
-            Type::INT8 => Some(DataType::Int64),
-            Type::FLOAT4 => Some(DataType::Float32),
-            Type::FLOAT8 => Some(DataType::Float64),
-            Type::BOOL => Some(DataType::Boolean),
-            Type::DATE => Some(DataType::Date32),
-            Type::TIMESTAMP => Some(DataType::Timestamp(TimeUnit::Microsecond, None)),
-            Type::TIMESTAMPTZ => Some(DataType::Timestamp(
-                TimeUnit::Microsecond,
-                Some("UTC".into()),
-            )),
+            Type::INT2 => Some(SqlType::SmallInt(None)),
+            Type::INT4 => Some(SqlType::Integer(None)),
+            Type::INT8 => Some(SqlType::BigInt(None)),
+            Type::FLOAT4 => Some(SqlType::Real),
+            Type::FLOAT8 => Some(SqlType::DoublePrecision),
+            Type::BOOL => Some(SqlType::Boolean),
+            Type::DATE => Some(SqlType::Date),
+            Type::TIMESTAMP => Some(SqlType::Timestamp(None, TimezoneInfo::None)),
+            Type::TIMESTAMPTZ => Some(SqlType::Timestamp(None, TimezoneInfo::WithTimeZone)),
             _ => None,
         })
         .collect()

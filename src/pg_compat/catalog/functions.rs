@@ -110,13 +110,8 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         Arc::new(facts.functions.iter().map(|f| (f.oid, f.clone())).collect());
     let text_of_function = |name: &'static str, text: fn(&Function) -> String| {
         let by_oid = Arc::clone(&by_oid);
-        CatalogFunction::udf(name, oid_signature(1), DataType::Utf8, move |args| {
-            let oids = int32_arg(&args[0])?;
-            let texts: StringArray = oids
-                .iter()
-                .map(|oid| oid.and_then(|oid| by_oid.get(&oid)).map(text))
-                .collect();
-            Ok(Arc::new(texts))
+        text_by_oid(name, oid_signature(1), move |oid| {
+            by_oid.get(&oid).map(text)
         })
     };
     ctx.register_udf(text_of_function("pg_get_function_result", |f| {
@@ -142,9 +137,8 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         },
     ));
 
-    let descriptions = Arc::new(facts.descriptions.clone());
-    let objects = Arc::clone(&descriptions);
-    ctx.register_udf(CatalogFunction::udf(
+    let objects = Arc::clone(facts);
+    ctx.register_udf(text_by_oid(
         "obj_description",
         Signature::one_of(
             vec![
@@ -153,16 +147,9 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
             ],
             Volatility::Stable,
         ),
-        DataType::Utf8,
-        move |args| {
-            let oids = int32_arg(&args[0])?;
-            let texts: StringArray = oids
-                .iter()
-                .map(|oid| oid.and_then(|oid| objects.get(&(oid, 0))).cloned())
-                .collect();
-            Ok(Arc::new(texts))
-        },
+        move |oid| objects.descriptions.get(&(oid, 0)).cloned(),
     ));
+    let described = Arc::clone(facts);
     ctx.register_udf(CatalogFunction::udf(
         "col_description",
         Signature::exact(vec![DataType::Int32, DataType::Int32], Volatility::Stable),
@@ -174,7 +161,9 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
                 .iter()
                 .zip(columns.iter())
                 .map(|(oid, column)| match (oid, column) {
-                    (Some(oid), Some(column)) => descriptions.get(&(oid, column)).cloned(),
+                    (Some(oid), Some(column)) => {
+                        described.descriptions.get(&(oid, column)).cloned()
+                    }
                     _ => None,
                 })
                 .collect();
@@ -189,7 +178,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         ("pg_total_relation_size", true),
         ("pg_indexes_size", false),
     ] {
-        let bytes = Arc::new(facts.table_bytes.clone());
+        let facts = Arc::clone(facts);
         ctx.register_udf(CatalogFunction::udf(
             name,
             oid_signature(1),
@@ -201,7 +190,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
                     .map(|oid| {
                         oid.map(|oid| {
                             if with_data {
-                                bytes.get(&oid).copied().unwrap_or(0)
+                                facts.table_bytes.get(&oid).copied().unwrap_or(0)
                             } else {
                                 0
                             }
@@ -245,8 +234,8 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
     ));
 
     // SQLAlchemy reads foreign keys by parsing this text, as Postgres prints it.
-    let definitions = Arc::new(facts.constraint_definitions.clone());
-    ctx.register_udf(CatalogFunction::udf(
+    let definitions = Arc::clone(facts);
+    ctx.register_udf(text_by_oid(
         "pg_get_constraintdef",
         Signature::one_of(
             vec![
@@ -255,15 +244,7 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
             ],
             Volatility::Stable,
         ),
-        DataType::Utf8,
-        move |args| {
-            let oids = int32_arg(&args[0])?;
-            let texts: StringArray = oids
-                .iter()
-                .map(|oid| oid.and_then(|oid| definitions.get(&oid)).cloned())
-                .collect();
-            Ok(Arc::new(texts))
-        },
+        move |oid| definitions.constraint_definitions.get(&oid).cloned(),
     ));
 
     ctx.register_udf(CatalogFunction::udf(
@@ -374,6 +355,20 @@ fn expanded_struct(element: &DataType) -> DataType {
         Field::new("x", element.clone(), true),
         Field::new("n", DataType::Int32, false),
     ]))
+}
+
+/// A catalog function answering text for the oid in its first argument (NULL for an oid
+/// it does not know); further arguments (`pretty`, a catalog name) change nothing here.
+fn text_by_oid(
+    name: &'static str,
+    signature: Signature,
+    lookup: impl Fn(i32) -> Option<String> + Send + Sync + 'static,
+) -> ScalarUDF {
+    CatalogFunction::udf(name, signature, DataType::Utf8, move |args| {
+        let oids = int32_arg(&args[0])?;
+        let texts: StringArray = oids.iter().map(|oid| oid.and_then(&lookup)).collect();
+        Ok(Arc::new(texts))
+    })
 }
 
 fn oid_signature(n: usize) -> Signature {

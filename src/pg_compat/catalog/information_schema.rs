@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{ArrayRef, Int32Array, RecordBatch, StringArray};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::common::Result;
@@ -14,7 +14,7 @@ use datafusion::logical_expr::TableType;
 use datafusion::prelude::SessionContext;
 use postgres_types::Type;
 
-use super::rows;
+use super::rows::{self, optional_ints, repeat, strings};
 use super::types::{information_schema_name, pg_type};
 use super::{Facts, Overlay, keys};
 use crate::session::{DATABASE, SCHEMA};
@@ -198,18 +198,6 @@ async fn relations(ctx: &SessionContext) -> Result<Vec<Relation>> {
     Ok(out)
 }
 
-fn strings(values: Vec<String>) -> ArrayRef {
-    Arc::new(StringArray::from(values))
-}
-
-fn optional_ints(values: Vec<Option<i32>>) -> ArrayRef {
-    Arc::new(Int32Array::from(values))
-}
-
-fn repeat(value: &str, n: usize) -> ArrayRef {
-    strings(vec![value.to_owned(); n])
-}
-
 fn columns(relations: &[Relation]) -> Result<Arc<dyn TableProvider>> {
     let mut c = ColumnRows::default();
     for relation in relations {
@@ -301,19 +289,18 @@ fn tables(relations: &[Relation]) -> Result<Arc<dyn TableProvider>> {
             ("table_catalog", repeat(DATABASE, n)),
             (
                 "table_schema",
-                strings(relations.iter().map(|r| r.schema.clone()).collect()),
+                strings(relations.iter().map(|r| r.schema.as_str())),
             ),
             (
                 "table_name",
-                strings(relations.iter().map(|r| r.name.clone()).collect()),
+                strings(relations.iter().map(|r| r.name.as_str())),
             ),
             (
                 "table_type",
                 strings(
                     relations
                         .iter()
-                        .map(|r| if r.view { "VIEW" } else { "BASE TABLE" }.to_owned())
-                        .collect(),
+                        .map(|r| if r.view { "VIEW" } else { "BASE TABLE" }),
                 ),
             ),
             ("is_insertable_into", repeat("NO", n)),
@@ -379,18 +366,15 @@ impl Constraints {
                 ("constraint_schema", repeat(SCHEMA, n)),
                 (
                     "constraint_name",
-                    strings(self.0.iter().map(|c| c.name.clone()).collect()),
+                    strings(self.0.iter().map(|c| c.name.as_str())),
                 ),
                 ("table_catalog", repeat(DATABASE, n)),
                 ("table_schema", repeat(SCHEMA, n)),
                 (
                     "table_name",
-                    strings(self.0.iter().map(|c| c.table.clone()).collect()),
+                    strings(self.0.iter().map(|c| c.table.as_str())),
                 ),
-                (
-                    "constraint_type",
-                    strings(self.0.iter().map(|c| c.kind.to_owned()).collect()),
-                ),
+                ("constraint_type", strings(self.0.iter().map(|c| c.kind))),
                 ("is_deferrable", repeat("NO", n)),
                 ("initially_deferred", repeat("NO", n)),
                 // Declared, not enforced: the data is checked when it is written.
@@ -448,7 +432,7 @@ impl Constraints {
                 ("constraint_schema", repeat(SCHEMA, n)),
                 (
                     "constraint_name",
-                    strings(foreign.iter().map(|c| c.name.clone()).collect()),
+                    strings(foreign.iter().map(|c| c.name.as_str())),
                 ),
                 ("unique_constraint_catalog", repeat(DATABASE, n)),
                 ("unique_constraint_schema", repeat(SCHEMA, n)),
@@ -457,13 +441,7 @@ impl Constraints {
                     strings(
                         foreign
                             .iter()
-                            .map(|c| {
-                                c.references
-                                    .as_ref()
-                                    .map(|r| r.2.clone())
-                                    .unwrap_or_default()
-                            })
-                            .collect(),
+                            .map(|c| c.references.as_ref().map_or("", |r| r.2.as_str())),
                     ),
                 ),
                 ("match_option", repeat("NONE", n)),

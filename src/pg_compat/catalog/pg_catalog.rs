@@ -3,15 +3,13 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Float64Array, Int16Array, Int32Array, StringArray,
-};
+use datafusion::arrow::array::{ArrayRef, Float64Array, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::Result;
 use datafusion::logical_expr::Volatility;
 use datafusion::prelude::SessionContext;
 
-use super::rows::{self, int2_list_type, int2_lists};
+use super::rows::{self, bools, int2_list_type, int2_lists, int16s, int32s, strings};
 use super::{FOREIGN_KEY_OID_OFFSET, Facts, Overlay, PRIMARY_KEY_OID_OFFSET, base_rows, keys};
 use crate::session::SCHEMA;
 
@@ -31,22 +29,6 @@ pub async fn install(ctx: &SessionContext, overlay: &Overlay, facts: &Facts) -> 
     overlay.put("pg_proc", pg_proc(ctx, facts).await?)?;
     overlay.put("pg_settings", pg_settings(ctx).await?)?;
     Ok(())
-}
-
-fn strings<'a>(values: impl IntoIterator<Item = &'a str>) -> ArrayRef {
-    Arc::new(StringArray::from_iter_values(values))
-}
-
-fn int32s(values: impl IntoIterator<Item = i32>) -> ArrayRef {
-    Arc::new(Int32Array::from_iter_values(values))
-}
-
-fn int16s(values: impl IntoIterator<Item = i16>) -> ArrayRef {
-    Arc::new(Int16Array::from_iter_values(values))
-}
-
-fn bools(value: bool, len: usize) -> ArrayRef {
-    Arc::new(BooleanArray::from(vec![value; len]))
 }
 
 /// The relations, plus one `i`ndex relation per declared primary key, plus the columns

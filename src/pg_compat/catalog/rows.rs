@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, Int16Builder, ListBuilder, RecordBatch, new_null_array,
+    Array, ArrayRef, BooleanArray, Int16Array, Int16Builder, Int32Array, ListBuilder, RecordBatch,
+    StringArray, new_null_array,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -102,6 +103,36 @@ pub fn set_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<R
 /// A table of `batches`.
 pub fn table(schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<Arc<MemTable>> {
     Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+}
+
+/// A text column.
+pub fn strings<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(values))
+}
+
+/// A text column of `n` times `value`.
+pub fn repeat(value: &str, n: usize) -> ArrayRef {
+    strings(std::iter::repeat_n(value, n))
+}
+
+/// An `int4` column.
+pub fn int32s(values: impl IntoIterator<Item = i32>) -> ArrayRef {
+    Arc::new(Int32Array::from_iter_values(values))
+}
+
+/// An `int4` column with NULLs.
+pub fn optional_ints(values: Vec<Option<i32>>) -> ArrayRef {
+    Arc::new(Int32Array::from(values))
+}
+
+/// An `int2` column.
+pub fn int16s(values: impl IntoIterator<Item = i16>) -> ArrayRef {
+    Arc::new(Int16Array::from_iter_values(values))
+}
+
+/// A boolean column of `len` times `value`.
+pub fn bools(value: bool, len: usize) -> ArrayRef {
+    Arc::new(BooleanArray::from(vec![value; len]))
 }
 
 /// The type of an `int2vector` / `int2[]` column.
