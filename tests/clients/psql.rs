@@ -183,6 +183,39 @@ async fn psql_describe_commands_answer_like_postgres() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn psql_runs_queries_with_postgres_column_names_and_callqas_functions() {
+    if !tools::available("psql", "apt-get install postgresql-client") {
+        return;
+    }
+    let server = TestServer::start().await;
+    let out = psql(&server, &["-A", "-t", "-c", "select count(*) from calls"]).await;
+    assert_eq!(out.trim(), server.rows_of("calls").to_string());
+
+    let out = psql(
+        &server,
+        &["-c", "select queue, count(*) from calls group by 1"],
+    )
+    .await;
+    assert!(out.contains("queue") && out.contains("count"), "{out}");
+
+    // The domain functions from psql, over the sample data.
+    let out = psql(
+        &server,
+        &[
+            "-A",
+            "-t",
+            "-c",
+            "select sentiment_label('谢谢，问题解决了'), emotion('我要投诉你们！！！'), \
+             redact_pii('手机138 1234 5678'), count(*) filter (where has_pii(text)) > 0 \
+             from utterances",
+        ],
+    )
+    .await;
+    assert_eq!(out.trim(), "positive|angry|手机[PHONE]|t", "{out}");
+    server.stop().await;
+}
+
 /// The catalog queries psql 15 sends on TAB (tables by prefix, columns of a table).
 #[tokio::test(flavor = "multi_thread")]
 async fn psql_tab_completion_queries_complete_names() {

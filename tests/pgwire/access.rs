@@ -12,7 +12,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
 use crate::harness::{TestServer, sample_data};
-use crate::psql::psql_available;
+use crate::tools;
 
 fn config(users: Option<PathBuf>) -> ServerConfig {
     let mut config = ServerConfig::local(
@@ -144,8 +144,7 @@ async fn scram_logins_and_roles_checked_on_the_plan() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn psql_logs_in_with_a_password_and_sees_a_clear_refusal_without_one() {
-    if !psql_available() {
-        eprintln!("psql is not installed; skipping (CI installs postgresql-client)");
+    if !tools::available("psql", "apt-get install postgresql-client") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -282,8 +281,7 @@ async fn unsafe_or_broken_configurations_do_not_start() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn required_tls_refuses_plain_text_and_serves_psql_over_tls() {
-    if !psql_available() {
-        eprintln!("psql is not installed; skipping (CI installs postgresql-client)");
+    if !tools::available("psql", "apt-get install postgresql-client") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -7,8 +7,11 @@ mod faults;
 mod functions;
 mod harness;
 mod ingest;
-mod psql;
 mod rules;
+// Finding psql (and, for the clients suite, Python); shared with tests/clients.
+#[allow(dead_code)]
+#[path = "../clients/tools.rs"]
+mod tools;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use harness::TestServer;
