@@ -135,10 +135,7 @@ async fn a_startup_packet_claiming_2_gb_is_refused_without_reading_it() {
 async fn a_message_with_a_nonsense_type_and_length_after_startup_is_dropped() {
     let server = TestServer::start().await;
     let bystander = server.connect().await;
-    let mut startup = Vec::new();
-    let body = b"\0\x03\0\0user\0analyst\0database\0callqa\0\0";
-    startup.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
-    startup.extend_from_slice(body);
+    let mut startup = startup_packet();
     startup.extend_from_slice(b"\xff\x7f\xff\xff\xf0garbage");
     send_and_expect_close(&server, &startup).await;
     others_undisturbed(&server, &bystander).await;
@@ -152,14 +149,11 @@ async fn a_client_that_vanishes_mid_result_leaves_others_undisturbed() {
     // A raw client: startup and a query that streams 189 M rows, pipelined; it reads the
     // first 256 KB of rows and closes the socket.
     let mut socket = TcpStream::connect(server.addr).await.unwrap();
-    let mut bytes = Vec::new();
-    let body = b"\0\x03\0\0user\0analyst\0database\0callqa\0\0";
-    bytes.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
-    bytes.extend_from_slice(body);
-    let sql = b"select u.text, c.agent_id from utterances u cross join calls c\0";
-    bytes.push(b'Q');
-    bytes.extend_from_slice(&(sql.len() as u32 + 4).to_be_bytes());
-    bytes.extend_from_slice(sql);
+    let mut bytes = startup_packet();
+    push_query(
+        &mut bytes,
+        b"select u.text, c.agent_id from utterances u cross join calls c\0",
+    );
     socket.write_all(&bytes).await.unwrap();
     let mut received = vec![0u8; 256 * 1024];
     socket.read_exact(&mut received).await.unwrap();
@@ -171,6 +165,21 @@ async fn a_client_that_vanishes_mid_result_leaves_others_undisturbed() {
     others_undisturbed(&server, &bystander).await;
     // `stop` waits for every connection to end: it returns because the abandoned query did.
     server.stop().await;
+}
+
+/// A protocol-3 startup packet for user `analyst`, database `callqa`.
+fn startup_packet() -> Vec<u8> {
+    let body = b"\0\x03\0\0user\0analyst\0database\0callqa\0\0";
+    let mut packet = (body.len() as u32 + 4).to_be_bytes().to_vec();
+    packet.extend_from_slice(body);
+    packet
+}
+
+/// Appends a simple-protocol Query message (`sql` NUL-terminated).
+fn push_query(bytes: &mut Vec<u8>, sql: &[u8]) {
+    bytes.push(b'Q');
+    bytes.extend_from_slice(&(sql.len() as u32 + 4).to_be_bytes());
+    bytes.extend_from_slice(sql);
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -229,13 +238,8 @@ async fn random_bytes_into_the_connection_handler() {
     let server = TestServer::start().await;
     let bystander = server.connect().await;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x00ca_110a);
-    let body = b"\0\x03\0\0user\0analyst\0database\0callqa\0\0";
-    let mut valid = (body.len() as u32 + 4).to_be_bytes().to_vec();
-    valid.extend_from_slice(body);
-    let sql = b"select count(*) from calls\0";
-    valid.push(b'Q');
-    valid.extend_from_slice(&(sql.len() as u32 + 4).to_be_bytes());
-    valid.extend_from_slice(sql);
+    let mut valid = startup_packet();
+    push_query(&mut valid, b"select count(*) from calls\0");
     let cases = std::env::var("CALLQA_FUZZ_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
