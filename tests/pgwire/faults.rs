@@ -239,6 +239,7 @@ async fn random_bytes_into_the_connection_handler() {
     let bystander = server.connect().await;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x00ca_110a);
     let mut valid = startup_packet();
+    let startup_len = valid.len();
     push_query(&mut valid, b"select count(*) from calls\0");
     let cases = std::env::var("CALLQA_FUZZ_CASES")
         .ok()
@@ -250,7 +251,7 @@ async fn random_bytes_into_the_connection_handler() {
                 .map(|_| rng.random())
                 .collect(),
             1 => {
-                let mut b = valid[..body.len() + 4].to_vec();
+                let mut b = valid[..startup_len].to_vec();
                 b.extend((0..rng.random_range(1..512)).map(|_| rng.random::<u8>()));
                 b
             }
