@@ -22,5 +22,7 @@ pub mod session;
 pub mod sql_shell;
 mod table_rows;
 pub mod users;
+pub mod utc_datetime_functions;
+pub mod utc_interval_arithmetic;
 
 pub use error::{Error, Result};

@@ -300,11 +300,15 @@ async fn build_template(
         .with_physical_optimizer_rule(Arc::new(crate::cooperative_joins::CooperativeJoins))
         .with_optimizer_rule(Arc::new(crate::date_pruning::DatePartitionsFromStartedAt))
         .with_optimizer_rule(Arc::new(crate::keyword_search::KeywordSearch))
+        .with_optimizer_rule(Arc::new(
+            crate::utc_interval_arithmetic::UtcIntervalArithmetic,
+        ))
         .build();
     let ctx = SessionContext::new_with_state(state);
     let tables = register_tables(&ctx, root).await?;
     setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
     callqa_udfs::register_all(&ctx);
+    crate::utc_datetime_functions::register(&ctx)?;
     pg_compat::register_functions(&ctx);
     register_qa(&ctx, rules)?;
     crate::qa_views::create_views(&ctx).await?;
