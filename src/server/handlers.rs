@@ -1067,7 +1067,7 @@ impl ExtendedQueryHandler for QueryService {
         &self,
         client: &mut C,
         portal: &Portal<Self::Statement>,
-        _max_rows: usize,
+        max_rows: usize,
     ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -1105,6 +1105,42 @@ impl ExtendedQueryHandler for QueryService {
         {
             client.feed(status).await?;
         }
-        outcome
+        match outcome {
+            // pgwire would collect every row of the portal before sending the first one (its
+            // `Portal::fetch`), holding a whole export in memory; an Execute that asks for all
+            // rows streams them here instead, at the pace the client reads them.
+            Ok(Response::Query(rows)) if max_rows == 0 => {
+                stream_all_rows(client, portal, rows).await
+            }
+            other => other,
+        }
     }
+}
+
+/// Sends every row of `rows` to the client and answers with the `SELECT n` tag, as a portal
+/// executed to completion does. The portal is left finished: executing it again returns no
+/// rows, like Postgres.
+async fn stream_all_rows<C>(
+    client: &mut C,
+    portal: &Portal<StatementEntry>,
+    mut rows: QueryResponse,
+) -> PgWireResult<Response>
+where
+    C: Sink<PgWireBackendMessage> + Unpin,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let mut count = 0;
+    while let Some(row) = futures::StreamExt::next(rows.data_rows()).await {
+        client.feed(PgWireBackendMessage::DataRow(row?)).await?;
+        count += 1;
+    }
+    let tag = Tag::new(rows.command_tag()).with_rows(count);
+    portal
+        .start(QueryResponse::new(
+            rows.row_schema(),
+            futures::stream::empty(),
+        ))
+        .await;
+    Ok(Response::Execution(tag))
 }
