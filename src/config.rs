@@ -14,6 +14,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:5433";
 /// Default data root: the committed sample data of the repository.
 pub const DEFAULT_DATA: &str = "sample_data";
 
+/// Default lifetime of a cached query result, in milliseconds.
+pub const DEFAULT_RESULT_CACHE_TTL_MS: u64 = 5000;
+
+/// Default memory of the result cache, in MiB.
+pub const DEFAULT_RESULT_CACHE_MB: usize = 256;
+
 /// callqa: SQL for call-centre quality assurance, served over the PostgreSQL wire protocol.
 #[derive(Debug, Parser)]
 #[command(name = "callqa", version, about, long_about = None)]
@@ -118,6 +124,15 @@ pub struct ServeArgs {
     /// (`redact_pii`); admins see the raw text. Needs `--users`.
     #[arg(long, env = "CALLQA_REDACT_PII", requires = "users")]
     pub redact_pii: bool,
+    /// How long (ms) the result of a query answers the same query again, for dashboards
+    /// whose viewers send it at once; a change to the Parquet files or a rule reload ends it
+    /// sooner. `0` turns the cache off.
+    #[arg(long, env = "CALLQA_RESULT_CACHE_TTL_MS", default_value_t = DEFAULT_RESULT_CACHE_TTL_MS)]
+    pub result_cache_ttl_ms: u64,
+    /// Memory (MiB) the cached results may hold together, oldest dropped first; a result
+    /// over a sixteenth of it is not kept.
+    #[arg(long, env = "CALLQA_RESULT_CACHE_MB", default_value_t = DEFAULT_RESULT_CACHE_MB)]
+    pub result_cache_mb: usize,
 }
 
 /// `512MB`, `4GB`, `1.5GiB`, `1000000` → bytes.
@@ -280,6 +295,10 @@ pub struct ServerConfig {
     pub require_tls: bool,
     /// Connections at once (0: no limit).
     pub max_connections: usize,
+    /// Lifetime of a cached query result in milliseconds (0: no cache).
+    pub result_cache_ttl_ms: u64,
+    /// Memory of the result cache in bytes.
+    pub result_cache_bytes: usize,
 }
 
 /// A TLS certificate chain and its private key, as PEM files.
@@ -302,6 +321,8 @@ impl ServerConfig {
             tls: None,
             require_tls: false,
             max_connections: 0,
+            result_cache_ttl_ms: DEFAULT_RESULT_CACHE_TTL_MS,
+            result_cache_bytes: DEFAULT_RESULT_CACHE_MB * 1024 * 1024,
         }
     }
 }
@@ -343,6 +364,8 @@ impl From<&ServeArgs> for ServerConfig {
             },
             require_tls: args.require_tls,
             max_connections: args.max_connections,
+            result_cache_ttl_ms: args.result_cache_ttl_ms,
+            result_cache_bytes: args.result_cache_mb.saturating_mul(1024 * 1024),
         }
     }
 }

@@ -41,6 +41,7 @@ use pgwire::types::format::FormatOptions;
 use super::errors::{map_api_error, pg_error, user_error};
 use super::interrupt::{Interrupt, Interrupts, guarded_rows, parse_timeout_ms, timed_out};
 use super::params::bind_parameters;
+use super::result_cache::{Cached, ResultCache, ResultCacheConfig};
 use super::scram;
 use super::transaction::{SavepointCommand, TransactionBlock};
 use super::type_introspection;
@@ -60,7 +61,12 @@ pub struct Handlers {
 
 impl Handlers {
     /// Handlers over `engine`; `statement_timeout_ms` (0: none) is each connection's default.
-    pub fn new(engine: Arc<Engine>, statement_timeout_ms: u64, access: Access) -> Self {
+    pub fn new(
+        engine: Arc<Engine>,
+        statement_timeout_ms: u64,
+        access: Access,
+        result_cache: ResultCacheConfig,
+    ) -> Self {
         let connections = Arc::new(ConnectionManager::new());
         let interrupts = Arc::new(Interrupts::new(Arc::clone(&connections)));
         Handlers {
@@ -69,6 +75,7 @@ impl Handlers {
                     engine,
                     statement_timeout_ms,
                 }),
+                cache: Arc::new(ResultCache::new(result_cache)),
             }),
             startup: Arc::new(Startup {
                 connections,
@@ -373,6 +380,7 @@ impl Connection {
 #[derive(Debug)]
 pub struct QueryService {
     planner: Arc<Planner>,
+    cache: Arc<ResultCache>,
 }
 
 fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Connection> {
@@ -583,6 +591,13 @@ impl QueryService {
         format_options: Arc<FormatOptions>,
     ) -> PgWireResult<Response> {
         match prepared {
+            Prepared::Show(name) if super::result_cache::is_stats_name(name) => {
+                let df = show_value(conn, name, self.cache.stats_line())?;
+                let rows =
+                    arrow_pg::datatypes::df::encode_dataframe(df, format, Some(format_options))
+                        .await?;
+                Ok(Response::Query(rows))
+            }
             Prepared::Show(name) => {
                 let df = show(conn, name)?;
                 let rows =
@@ -657,6 +672,7 @@ impl QueryService {
                         .map_err(|e| pg_error(&e))?;
                 }
                 let is_statement = matches!(plan, LogicalPlan::Statement(_));
+                let mut cached = Cached::Skip;
                 let df = if is_statement {
                     conn.ctx.execute_logical_plan(plan).await
                 } else {
@@ -666,6 +682,19 @@ impl QueryService {
                         .engine
                         .query_state(&conn.ctx)
                         .map_err(|e| user_error("53200", e.to_string()))?;
+                    // Dashboards send the same query from many viewers at once: a fresh
+                    // result of the same plan on the same data is answered from memory.
+                    let time_zone = conn.settings().get("timezone").map(str::to_owned);
+                    cached = self
+                        .cache
+                        .lookup(
+                            &self.planner.engine,
+                            &plan,
+                            &state,
+                            conn.role,
+                            time_zone.as_deref(),
+                        )
+                        .await;
                     Ok(DataFrame::new(state, plan))
                 }
                 .map_err(|e| pg_error(&e))?;
@@ -689,13 +718,22 @@ impl QueryService {
                         .await
                         .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?
                 };
-                let batches = match deadline {
-                    Some(deadline) => tokio::time::timeout_at(deadline, start)
-                        .await
-                        .map_err(|_| timed_out())?,
-                    None => start.await,
-                }
-                .map_err(|e| pg_error(&self.planner.engine.name_unreadable_files(e)))?;
+                let batches = match cached {
+                    Cached::Hit(batches) => batches,
+                    Cached::Miss(_) | Cached::Skip => {
+                        let batches = match deadline {
+                            Some(deadline) => tokio::time::timeout_at(deadline, start)
+                                .await
+                                .map_err(|_| timed_out())?,
+                            None => start.await,
+                        }
+                        .map_err(|e| pg_error(&self.planner.engine.name_unreadable_files(e)))?;
+                        match cached {
+                            Cached::Miss(pending) => pending.tee(batches),
+                            _ => batches,
+                        }
+                    }
+                };
                 let time_zone = super::wire_types::arrow_time_zone(conn.settings().get("timezone"));
                 let batches = super::wire_types::wire_stream(batches, time_zone);
                 let engine = Arc::clone(&self.planner.engine);
@@ -727,6 +765,29 @@ fn unknown_setting(name: &str) -> PgWireError {
         "42704",
         format!("unrecognized configuration parameter \"{name}\""),
     )
+}
+
+/// The column of `SHOW name`: the setting's Postgres name, or the cache counters' name.
+fn show_column_name(name: &str) -> String {
+    if super::result_cache::is_stats_name(name) {
+        super::result_cache::STATS_NAME.to_owned()
+    } else {
+        settings_column_name(name)
+    }
+}
+
+/// A one-row, one-column `SHOW` answer.
+fn show_value(conn: &Connection, name: &str, value: String) -> PgWireResult<DataFrame> {
+    let batch = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new(
+            show_column_name(name),
+            DataType::Utf8,
+            false,
+        )])),
+        vec![Arc::new(StringArray::from(vec![value]))],
+    )
+    .map_err(|e| pg_error(&e.into()))?;
+    conn.ctx.read_batch(batch).map_err(|e| pg_error(&e))
 }
 
 /// `SHOW name` / `SHOW ALL` as a one-column (or three-column) result, like Postgres.
@@ -976,7 +1037,7 @@ impl QueryParser for Planner {
                     .collect())
             }
             Prepared::Show(name) => Ok(vec![FieldInfo::new(
-                settings_column_name(name),
+                show_column_name(name),
                 None,
                 None,
                 Type::TEXT,

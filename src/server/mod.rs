@@ -6,6 +6,7 @@ mod errors;
 mod handlers;
 mod interrupt;
 mod params;
+mod result_cache;
 mod scram;
 mod tls;
 mod transaction;
@@ -22,6 +23,7 @@ use tokio::task::JoinSet;
 pub use errors::sqlstate;
 pub use handlers::{Access, Handlers};
 pub use interrupt::parse_timeout_ms;
+pub use result_cache::ResultCacheConfig;
 
 use crate::config::ServerConfig;
 use crate::session::Engine;
@@ -36,6 +38,7 @@ pub struct Server {
     statement_timeout_ms: u64,
     access: Access,
     tls: Option<pgwire::tokio::TlsAcceptor>,
+    result_cache: ResultCacheConfig,
 }
 
 impl std::fmt::Debug for Server {
@@ -94,6 +97,10 @@ impl Server {
         let mut server = Self::bind_engine(engine, config.listen)
             .await?
             .with_statement_timeout(config.statement_timeout_ms)
+            .with_result_cache(ResultCacheConfig {
+                ttl: std::time::Duration::from_millis(config.result_cache_ttl_ms),
+                max_bytes: config.result_cache_bytes,
+            })
             .with_access(Access {
                 users,
                 require_tls: config.require_tls,
@@ -118,6 +125,7 @@ impl Server {
             statement_timeout_ms: 0,
             access: Access::default(),
             tls: None,
+            result_cache: ResultCacheConfig::default(),
         })
     }
 
@@ -130,6 +138,12 @@ impl Server {
     /// Sets every connection's default `statement_timeout` in milliseconds (0: none).
     pub fn with_statement_timeout(mut self, statement_timeout_ms: u64) -> Self {
         self.statement_timeout_ms = statement_timeout_ms;
+        self
+    }
+
+    /// Sets how long and how much identical queries are answered from memory.
+    pub fn with_result_cache(mut self, result_cache: ResultCacheConfig) -> Self {
+        self.result_cache = result_cache;
         self
     }
 
@@ -149,6 +163,7 @@ impl Server {
             Arc::clone(&self.engine),
             self.statement_timeout_ms,
             self.access.clone(),
+            self.result_cache,
         ));
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);

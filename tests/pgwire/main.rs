@@ -7,6 +7,7 @@ mod faults;
 mod functions;
 mod harness;
 mod ingest;
+mod result_cache;
 mod rules;
 // Finding psql (and, for the clients suite, Python); shared with tests/clients.
 #[allow(dead_code)]
