@@ -17,7 +17,6 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::expr::{Like, ScalarFunction};
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::{disjunction, split_binary_owned};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, LogicalPlan, Operator, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
@@ -25,6 +24,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 use regex::Regex;
+
+use crate::plan_exprs::rewrite_keeping_names;
 
 /// Rewrites disjunctions of `col [I]LIKE '%keyword%'` into one `like_any(col)`.
 #[derive(Debug, Default)]
@@ -48,15 +49,7 @@ impl OptimizerRule for KeywordSearch {
         plan: LogicalPlan,
         _config: &dyn OptimizerConfig,
     ) -> Result<Transformed<LogicalPlan>> {
-        // Output names derive from expressions: keep them (an aggregate's column is named
-        // after its whole argument).
-        let names = NamePreserver::new(&plan);
-        plan.map_expressions(|expr| {
-            let name = names.save(&expr);
-            Ok(expr
-                .transform_down(rewrite_disjunction)?
-                .update_data(|e| name.restore(e)))
-        })
+        rewrite_keeping_names(plan, |expr| expr.transform_down(rewrite_disjunction))
     }
 }
 

@@ -14,6 +14,7 @@ pub mod keyword_search;
 pub mod object_store_root;
 pub mod parquet_files;
 pub mod pg_compat;
+pub mod plan_exprs;
 pub mod qa_views;
 pub mod query_memory;
 pub mod schema;

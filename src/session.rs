@@ -474,28 +474,10 @@ pub async fn plan_statement_typed(
 
 /// Whether `plan` (subqueries and expanded views included) calls the scalar function `name`.
 fn calls_function(plan: &datafusion::logical_expr::LogicalPlan, name: &str) -> bool {
-    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-    use datafusion::logical_expr::Expr;
-    let mut found = false;
-    let _ = plan.apply_with_subqueries(|node| {
-        node.apply_expressions(|expr| {
-            expr.apply(|e| {
-                if let Expr::ScalarFunction(f) = e
-                    && f.name() == name
-                {
-                    found = true;
-                    return Ok(TreeNodeRecursion::Stop);
-                }
-                Ok(TreeNodeRecursion::Continue)
-            })
-        })?;
-        Ok(if found {
-            TreeNodeRecursion::Stop
-        } else {
-            TreeNodeRecursion::Continue
-        })
-    });
-    found
+    crate::plan_exprs::any_expr(
+        plan,
+        |e| matches!(e, datafusion::logical_expr::Expr::ScalarFunction(f) if f.name() == name),
+    )
 }
 
 /// `CreateMemoryTable` -> `CREATE MEMORY TABLE`: DataFusion's plan names as SQL words.

@@ -10,10 +10,10 @@
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, ExprSchema, Result, ScalarValue};
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
+use crate::plan_exprs::rewrite_keeping_names;
 use crate::utc_datetime_functions::is_zero_offset;
 
 const NANOS_PER_DAY: i128 = 86_400_000_000_000;
@@ -45,12 +45,8 @@ impl OptimizerRule for UtcIntervalArithmetic {
         for input in plan.inputs() {
             schema.merge(input.schema());
         }
-        let names = NamePreserver::new(&plan);
-        plan.map_expressions(|expr| {
-            let name = names.save(&expr);
-            Ok(expr
-                .transform_up(|e| rewrite_addition(e, &schema))?
-                .update_data(|e| name.restore(e)))
+        rewrite_keeping_names(plan, |expr| {
+            expr.transform_up(|e| rewrite_addition(e, &schema))
         })
     }
 }

@@ -28,7 +28,6 @@ use std::time::{Duration, Instant};
 use callqa_udfs::qa::matcher::CompiledRules;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::Result as DfResult;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::{LogicalPlan, Volatility};
@@ -433,25 +432,7 @@ fn is_cacheable(plan: &LogicalPlan) -> bool {
     ) {
         return false;
     }
-    let mut cacheable = true;
-    // The closures never fail, so the traversal cannot either.
-    let _ = plan.apply_with_subqueries(|node| {
-        node.apply_expressions(|expr| {
-            expr.apply(|e| {
-                if changes_between_runs(e) {
-                    cacheable = false;
-                    return Ok(TreeNodeRecursion::Stop);
-                }
-                Ok(TreeNodeRecursion::Continue)
-            })
-        })?;
-        Ok(if cacheable {
-            TreeNodeRecursion::Continue
-        } else {
-            TreeNodeRecursion::Stop
-        })
-    });
-    cacheable
+    !crate::plan_exprs::any_expr(plan, changes_between_runs)
 }
 
 /// A volatile function (scalar, aggregate or window) or one of the current time.

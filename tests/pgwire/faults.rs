@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_postgres::error::SqlState;
 
-use crate::harness::{TestServer, sample_data};
+use crate::harness::{TestServer, copy_dir, sample_data};
 
 async fn calls_answered_correctly(server: &TestServer) {
     let client = server.connect().await;
@@ -182,19 +182,6 @@ fn push_query(bytes: &mut Vec<u8>, sql: &[u8]) {
     bytes.extend_from_slice(sql);
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_truncated_parquet_file_is_named_and_other_tables_keep_working() {
     let root = tempfile::tempdir().unwrap();
@@ -220,12 +207,7 @@ async fn a_truncated_parquet_file_is_named_and_other_tables_keep_working() {
         );
     }
     calls_answered_correctly(&server).await;
-    let agents: i64 = client
-        .query_one("select count(*) from agents", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(agents, server.rows_of("agents"));
+    server.assert_counts_agents(&client).await;
     server.stop().await;
 }
 

@@ -12,6 +12,20 @@ use tokio::task::JoinHandle;
 use tokio_postgres::{Client, NoTls};
 
 /// The committed sample data.
+/// Copies a folder tree (a data root a test may change).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 pub fn sample_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data")
 }
@@ -98,6 +112,16 @@ impl TestServer {
             .find(|t| t.name == table)
             .expect("known table");
         i64::try_from(summary.rows).expect("fits i64")
+    }
+
+    /// Asserts that `client` (still usable after whatever the test did) counts every agent.
+    pub async fn assert_counts_agents(&self, client: &Client) {
+        let n: i64 = client
+            .query_one("select count(*) from agents", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, self.rows_of("agents"));
     }
 
     /// Stops the server and waits until every connection is closed.

@@ -167,12 +167,7 @@ async fn a_failing_query_does_not_disturb_other_connections() {
     let a = server.connect().await;
     let b = server.connect().await;
     assert!(a.simple_query("select * from no_such_table").await.is_err());
-    let count: i64 = b
-        .query_one("select count(*) from agents", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(count, server.rows_of("agents"));
+    server.assert_counts_agents(&b).await;
     drop(a);
     let c = server.connect().await;
     let count: i64 = c
@@ -439,12 +434,7 @@ async fn statement_timeout_ends_a_long_query_with_57014_and_the_connection_stays
         .simple_query("SET statement_timeout = 0")
         .await
         .unwrap();
-    let n: i64 = client
-        .query_one("select count(*) from agents", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(n, server.rows_of("agents"));
+    server.assert_counts_agents(&client).await;
     server.stop().await;
 }
 
@@ -476,12 +466,7 @@ async fn a_cancel_request_stops_a_running_query() {
         "took {:?}",
         cancelled_at.elapsed()
     );
-    let n: i64 = client
-        .query_one("select count(*) from agents", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(n, server.rows_of("agents"));
+    server.assert_counts_agents(&client).await;
     server.stop().await;
 }
 
@@ -528,12 +513,7 @@ async fn extended_protocol_streams_rows_while_the_query_runs() {
     .unwrap()
     .expect("the cancelled result ends with an error");
     assert_eq!(end.code(), Some(&SqlState::QUERY_CANCELED), "{end:?}");
-    let n: i64 = client
-        .query_one("select count(*) from agents", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(n, server.rows_of("agents"));
+    server.assert_counts_agents(&client).await;
     server.stop().await;
 }
 

@@ -4,7 +4,6 @@
 //! `SHOW callqa.result_cache`, so nothing here depends on timing a query.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use callqa::config::{EngineConfig, ServerConfig};
 use datafusion::arrow::array::{Date32Array, RecordBatch, StringArray};
 use tokio_postgres::Client;
 
-use super::harness::{TestServer, sample_data};
+use super::harness::{TestServer, copy_dir, sample_data};
 use super::{simple_rows, write_parquet};
 
 /// The cache's counters (`hits`, `misses`, `uncacheable`, `too_large`, `entries`, …).
@@ -43,19 +42,6 @@ fn config(ttl_ms: u64, bytes: usize) -> ServerConfig {
     config.result_cache_ttl_ms = ttl_ms;
     config.result_cache_bytes = bytes;
     config
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 const BY_QUEUE: &str = "select queue, count(*) as calls, coalesce(sum(talk_ms), 0) as total_ms \
