@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod compact_views;
 pub mod config;
 pub mod cooperative_joins;
 pub mod date_pruning;
@@ -17,6 +18,7 @@ pub mod pg_compat;
 pub mod plan_exprs;
 pub mod qa_views;
 pub mod query_memory;
+pub mod retained_text_as_utf8;
 pub mod schema;
 pub mod server;
 pub mod session;

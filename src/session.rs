@@ -8,6 +8,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use datafusion::execution::FunctionRegistry;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -298,6 +299,7 @@ async fn build_template(
         .with_runtime_env(Arc::clone(runtime))
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(crate::cooperative_joins::CooperativeJoins))
+        .with_physical_optimizer_rule(Arc::new(crate::compact_views::CompactViewsAfterSorts))
         .with_optimizer_rule(Arc::new(crate::date_pruning::DatePartitionsFromStartedAt))
         .with_optimizer_rule(Arc::new(crate::keyword_search::KeywordSearch))
         .with_optimizer_rule(Arc::new(
@@ -309,6 +311,9 @@ async fn build_template(
     setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
     callqa_udfs::register_all(&ctx);
     crate::utc_datetime_functions::register(&ctx)?;
+    ctx.state_ref()
+        .write()
+        .register_function_rewrite(Arc::new(crate::retained_text_as_utf8::RetainedTextAsUtf8))?;
     pg_compat::register_functions(&ctx);
     register_qa(&ctx, rules)?;
     crate::qa_views::create_views(&ctx).await?;
