@@ -10,6 +10,7 @@ pub mod cooperative_joins;
 pub mod date_pruning;
 pub mod error;
 pub mod generate;
+pub mod hashed_final_aggregation;
 pub mod ingest;
 pub mod keyword_search;
 pub mod object_store_root;

@@ -299,6 +299,9 @@ async fn build_template(
         .with_runtime_env(Arc::clone(runtime))
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(crate::cooperative_joins::CooperativeJoins))
+        .with_physical_optimizer_rule(Arc::new(
+            crate::hashed_final_aggregation::HashedFinalAggregation,
+        ))
         .with_physical_optimizer_rule(Arc::new(crate::compact_views::CompactViewsAfterSorts))
         .with_optimizer_rule(Arc::new(crate::date_pruning::DatePartitionsFromStartedAt))
         .with_optimizer_rule(Arc::new(crate::keyword_search::KeywordSearch))

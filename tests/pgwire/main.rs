@@ -518,6 +518,51 @@ async fn extended_protocol_streams_rows_while_the_query_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_group_by_call_id_over_many_files_runs_its_scans_at_once_and_keeps_the_order() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let query = "select call_id, count(*) n, max(second) last_second from audio_features \
+                 group by call_id order by call_id";
+    let explain = client
+        .simple_query(&format!("explain {query}"))
+        .await
+        .unwrap();
+    let plan: String = simple_rows(&explain)
+        .iter()
+        .filter_map(|row| row.get(1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    // The files are sorted by call_id, yet the exchange between the partial and the final
+    // aggregation does not wait on that order (one scan partition would stall the other).
+    assert!(plan.contains("FinalPartitioned"), "{plan}");
+    assert!(!plan.contains("preserve_order=true"), "{plan}");
+    assert!(plan.contains("SortExec"), "{plan}");
+
+    let rows = client.query(query, &[]).await.unwrap();
+    let ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ordered, one row per call"
+    );
+    let (calls, seconds): (i64, i64) = {
+        let row = client
+            .query_one(
+                "select count(distinct call_id), count(*) from audio_features",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(ids.len() as i64, calls);
+    assert_eq!(
+        rows.iter().map(|r| r.get::<_, i64>(1)).sum::<i64>(),
+        seconds
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_time_range_on_started_at_prunes_date_partitions_and_keeps_the_answer() {
     let server = TestServer::start().await;
     let client = server.connect().await;
