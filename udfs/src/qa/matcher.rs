@@ -95,6 +95,12 @@ impl PhraseMatcher {
     /// Whether any phrase occurs in `normalized` (overlapping matches, boundaries checked,
     /// as [`CompiledRules::hits_into`] does).
     fn any(&self, normalized: &str) -> bool {
+        // Most texts hold none of the phrases: the plain search (which skips ahead on the
+        // phrases' rare bytes) says so at once; only a text with a candidate is searched for
+        // every overlapping match and its word boundaries.
+        if !self.automaton.is_match(normalized) {
+            return false;
+        }
         let bytes = normalized.as_bytes();
         let glued = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
         self.automaton.find_overlapping_iter(normalized).any(|m| {
