@@ -87,6 +87,8 @@ pub struct CompiledRule {
 #[derive(Debug)]
 struct PhraseMatcher {
     automaton: AhoCorasick,
+    /// The same phrases, only to tell whether any occurs (a much faster scan).
+    candidates: AhoCorasick,
     /// Per pattern: must it start / end at a word boundary?
     boundaries: Vec<(bool, bool)>,
 }
@@ -95,10 +97,9 @@ impl PhraseMatcher {
     /// Whether any phrase occurs in `normalized` (overlapping matches, boundaries checked,
     /// as [`CompiledRules::hits_into`] does).
     fn any(&self, normalized: &str) -> bool {
-        // Most texts hold none of the phrases: the plain search (which skips ahead on the
-        // phrases' rare bytes) says so at once; only a text with a candidate is searched for
-        // every overlapping match and its word boundaries.
-        if !self.automaton.is_match(normalized) {
+        // Most texts hold none of the phrases: the candidate scan says so at once; only a
+        // text with a candidate is searched for every overlapping match and its boundaries.
+        if !self.candidates.is_match(normalized) {
             return false;
         }
         let bytes = normalized.as_bytes();
@@ -216,6 +217,13 @@ impl CompiledRules {
             rule.text_matcher = Some(PhraseMatcher {
                 automaton: AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
+                    .build(&own)
+                    .map_err(|e| e.to_string())?,
+                // Leftmost-first semantics let the search use the SIMD (Teddy) literal
+                // scanner, which the standard semantics cannot; whether anything occurs at
+                // all is the same answer under both.
+                candidates: AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
                     .build(&own)
                     .map_err(|e| e.to_string())?,
                 boundaries: rule
