@@ -138,44 +138,48 @@ impl ExecutionPlan for CompactViewsExec {
 
 /// `batch` with every wasteful view column compacted (the batch itself when none is).
 pub fn compact_batch(batch: RecordBatch) -> Result<RecordBatch> {
-    if !batch.columns().iter().any(wasteful) {
-        return Ok(batch);
-    }
+    let mut changed = false;
     let columns: Vec<ArrayRef> = batch
         .columns()
         .iter()
-        .map(|column| match column.data_type() {
-            DataType::Utf8View if wasteful(column) => {
-                Arc::new(column.as_string_view().gc()) as ArrayRef
+        .map(|column| match compacted(column) {
+            Some(compact) => {
+                changed = true;
+                compact
             }
-            DataType::BinaryView if wasteful(column) => {
-                Arc::new(column.as_binary_view().gc()) as ArrayRef
-            }
-            _ => Arc::clone(column),
+            None => Arc::clone(column),
         })
         .collect();
+    if !changed {
+        return Ok(batch);
+    }
     Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
-/// Whether a view column's buffers are mostly bytes its views do not use.
-fn wasteful(column: &ArrayRef) -> bool {
-    let (held, used) = match column.data_type() {
+/// A compact copy of a view column whose buffers are mostly bytes its views do not use.
+fn compacted(column: &ArrayRef) -> Option<ArrayRef> {
+    match column.data_type() {
         DataType::Utf8View => {
             let views = column.as_string_view();
-            (
+            wasteful(
                 buffer_bytes(views.data_buffers()),
                 views.total_buffer_bytes_used(),
             )
+            .then(|| Arc::new(views.gc()) as ArrayRef)
         }
         DataType::BinaryView => {
             let views = column.as_binary_view();
-            (
+            wasteful(
                 buffer_bytes(views.data_buffers()),
                 views.total_buffer_bytes_used(),
             )
+            .then(|| Arc::new(views.gc()) as ArrayRef)
         }
-        _ => return false,
-    };
+        _ => None,
+    }
+}
+
+fn wasteful(held: usize, used: usize) -> bool {
     held > used.saturating_mul(WASTE_FACTOR) && held - used >= MIN_WASTED_BYTES
 }
 

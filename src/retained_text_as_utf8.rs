@@ -6,13 +6,24 @@
 //! megabytes of transcript text went through unnoticed. Casting the argument to `Utf8` makes the
 //! accumulator hold (and report) the strings themselves, so the limit ends it with 53200.
 
+use std::sync::Arc;
+
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, Result};
+use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::expr_rewriter::FunctionRewrite;
 use datafusion::logical_expr::{Expr, ExprSchemable, cast};
+use datafusion::prelude::SessionContext;
+
+/// Makes every `array_agg` of text in `ctx`'s queries collect `Utf8`.
+pub fn register(ctx: &SessionContext) -> Result<()> {
+    ctx.state_ref()
+        .write()
+        .register_function_rewrite(Arc::new(RetainedTextAsUtf8))
+}
 
 /// Aggregates that keep every input value until the end.
 const RETAINING_AGGREGATES: &[&str] = &["array_agg"];
@@ -56,18 +67,13 @@ impl FunctionRewrite for RetainedTextAsUtf8 {
 #[cfg(test)]
 mod tests {
     use datafusion::arrow::array::{Array, AsArray};
-    use datafusion::execution::FunctionRegistry;
-    use datafusion::prelude::SessionContext;
 
     use super::*;
 
     #[tokio::test]
     async fn array_agg_of_a_view_column_collects_utf8() {
         let ctx = SessionContext::new();
-        ctx.state_ref()
-            .write()
-            .register_function_rewrite(std::sync::Arc::new(RetainedTextAsUtf8))
-            .unwrap();
+        register(&ctx).unwrap();
         let batches = ctx
             .sql("select array_agg(t) a from (select arrow_cast(column1, 'Utf8View') t from (values ('x'), ('y')))")
             .await

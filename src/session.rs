@@ -8,7 +8,6 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use datafusion::execution::FunctionRegistry;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -314,9 +313,7 @@ async fn build_template(
     setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
     callqa_udfs::register_all(&ctx);
     crate::utc_datetime_functions::register(&ctx)?;
-    ctx.state_ref()
-        .write()
-        .register_function_rewrite(Arc::new(crate::retained_text_as_utf8::RetainedTextAsUtf8))?;
+    crate::retained_text_as_utf8::register(&ctx)?;
     pg_compat::register_functions(&ctx);
     register_qa(&ctx, rules)?;
     crate::qa_views::create_views(&ctx).await?;

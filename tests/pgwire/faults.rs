@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_postgres::error::SqlState;
 
-use crate::harness::{TestServer, copy_dir, sample_data};
+use crate::harness::{TestServer, copy_dir, explain_text, sample_data};
 
 async fn calls_answered_correctly(server: &TestServer) {
     let client = server.connect().await;
@@ -41,17 +41,7 @@ async fn memory_limit_spills_sorts_and_refuses_what_cannot_spill_with_53200() {
         (row.get::<_, i64>(0), row.get::<_, i64>(1)),
         (expected, expected)
     );
-    let plan = client
-        .simple_query(&format!("explain analyze {sort}"))
-        .await
-        .unwrap();
-    let text: String = plan
-        .iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(1).map(str::to_owned),
-            _ => None,
-        })
-        .collect();
+    let text = explain_text(&client, &format!("analyze {sort}")).await;
     assert!(
         text.split("spill_count=")
             .skip(1)

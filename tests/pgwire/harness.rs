@@ -9,7 +9,7 @@ use callqa::server::Server;
 use callqa::session::Engine;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 /// The committed sample data.
 /// Copies a folder tree (a data root a test may change).
@@ -141,4 +141,20 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// The text of `EXPLAIN sql` (`sql` may start with `ANALYZE`), one plan line per line.
+pub async fn explain_text(client: &Client, sql: &str) -> String {
+    let explain = client
+        .simple_query(&format!("explain {sql}"))
+        .await
+        .unwrap();
+    explain
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(1),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -15,7 +15,7 @@ mod rules;
 mod tools;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use harness::TestServer;
+use harness::{TestServer, explain_text};
 use tokio_postgres::SimpleQueryMessage;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
@@ -28,19 +28,6 @@ fn simple_rows(messages: &[SimpleQueryMessage]) -> Vec<&tokio_postgres::SimpleQu
             _ => None,
         })
         .collect()
-}
-
-/// The text of `EXPLAIN sql`, one plan line per line.
-async fn explain_text(client: &tokio_postgres::Client, sql: &str) -> String {
-    let explain = client
-        .simple_query(&format!("explain {sql}"))
-        .await
-        .unwrap();
-    simple_rows(&explain)
-        .iter()
-        .filter_map(|row| row.get(1))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread")]
