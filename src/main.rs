@@ -19,7 +19,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Statements are planned and run on threads of their own (`server::runtimes`); these
+    // get a larger stack too, for what a deep statement leaves to its connection's task.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(16 * 1024 * 1024)
         .enable_all()
         .build()
     {

@@ -392,7 +392,6 @@ pub fn parse_sql(
     sql: &str,
 ) -> datafusion::error::Result<Vec<datafusion::sql::sqlparser::ast::Statement>> {
     pg_compat::parse_statements(sql)
-        .map_err(|e| datafusion::error::DataFusionError::SQL(Box::new(e), None))
 }
 
 /// Plans one statement the way the server does for an admin: Postgres column names and the

@@ -13,7 +13,9 @@ mod parser;
 mod postgres_forms;
 mod rewrite;
 mod sequences;
+mod session_identity;
 mod settings;
+mod statement_depth;
 mod to_regtype;
 
 use std::sync::Arc;
@@ -31,6 +33,7 @@ pub use current_setting::substitute_current_setting;
 pub use parser::parse as parse_statements;
 pub use postgres_forms::rewrite_postgres_forms;
 pub use rewrite::rewrite_postgres_syntax;
+pub use statement_depth::{MAX_EXPRESSION_DEPTH, StatementTooDeep};
 pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
 };
@@ -99,10 +102,11 @@ pub fn register_functions(ctx: &SessionContext) {
     ));
 }
 
-/// Registers the functions whose state belongs to one connection (advisory locks) in its
-/// session; they are released when the session is dropped.
-pub fn register_session_functions(ctx: &SessionContext) {
+/// Registers the functions whose state belongs to one connection in its session: advisory
+/// locks (released when the session is dropped), the login name and the backend pid.
+pub fn register_session_functions(ctx: &SessionContext, login: &str, pid: i32) {
     advisory_locks::register(ctx);
+    session_identity::register(ctx, login, pid);
 }
 
 #[cfg(test)]

@@ -11,10 +11,13 @@
 use std::ops::ControlFlow;
 use std::sync::{Arc, LazyLock};
 
+use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::ast::{Statement, visit_relations};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+
+use super::statement_depth::{self, StatementTooDeep};
 use datafusion_pg_catalog::sql::rules::{
     AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
     FixArrayLiteral, FixVersionColumnName, PrependUnqualifiedPgTableName,
@@ -58,15 +61,34 @@ const DATA_RELATIONS: [&str; 10] = [
 ];
 
 /// Splits `sql` (after the known client fragments are replaced) into rewritten statements.
-pub fn parse(sql: &str) -> Result<Vec<Statement>, ParserError> {
+/// A statement nested too deeply is refused before any rewrite walks it
+/// ([`super::statement_depth`]).
+pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
     let sql = super::substitute_client_fragments(sql);
+    let too_deep = |e: StatementTooDeep| DataFusionError::External(Box::new(e));
+    let syntax = |e: ParserError| DataFusionError::SQL(Box::new(e), None);
+    statement_depth::check_tokens(&sql).map_err(too_deep)?;
     match Parser::parse_sql(&PostgreSqlDialect {}, &sql) {
-        Ok(statements) if statements.iter().any(reads_data) => Ok(statements
-            .into_iter()
-            .map(|s| DATA_RULES.iter().fold(s, |s, rule| rule.rewrite(s)))
-            .collect()),
-        // Catalog queries, and what only the library's token-level fixes can read.
-        _ => CATALOG_PARSER.parse(&sql),
+        Ok(statements) => {
+            for statement in &statements {
+                statement_depth::check(statement).map_err(too_deep)?;
+            }
+            if statements.iter().any(reads_data) {
+                return Ok(statements
+                    .into_iter()
+                    .map(|s| DATA_RULES.iter().fold(s, |s, rule| rule.rewrite(s)))
+                    .collect());
+            }
+            CATALOG_PARSER.parse(&sql).map_err(syntax)
+        }
+        // What only the library's token-level fixes can read.
+        Err(_) => {
+            let statements = CATALOG_PARSER.parse(&sql).map_err(syntax)?;
+            for statement in &statements {
+                statement_depth::check(statement).map_err(too_deep)?;
+            }
+            Ok(statements)
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => "58030",
         DataFusionError::ParquetError(_) => "XX001",
         DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => "55P03",
+        DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => "54001",
         _ => "XX000",
     }
 }
@@ -74,7 +75,14 @@ fn execution_sqlstate(message: &str) -> &'static str {
 
 /// The Postgres error sent to the client for a failed query.
 pub fn pg_error(err: &DataFusionError) -> PgWireError {
-    user_error(sqlstate(err), err.strip_backtrace())
+    let message = match err.find_root() {
+        // callqa's own refusals say what they mean without DataFusion's "External error: ".
+        DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => {
+            e.to_string()
+        }
+        _ => err.strip_backtrace(),
+    };
+    user_error(sqlstate(err), message)
 }
 
 /// A Postgres `ERROR` with a SQLSTATE and message.

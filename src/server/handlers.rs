@@ -38,10 +38,12 @@ use pgwire::messages::startup::Authentication;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::types::format::FormatOptions;
 
+use super::admission::StartupGate;
 use super::errors::{map_api_error, pg_error, user_error};
 use super::interrupt::{Interrupt, Interrupts, guarded_rows, parse_timeout_ms, timed_out};
 use super::params::bind_parameters;
 use super::result_cache::{Cached, ResultCache, ResultCacheConfig};
+use super::runtimes::on_planning_stack;
 use super::scram;
 use super::transaction::{SavepointCommand, TransactionBlock};
 use super::type_introspection;
@@ -81,9 +83,6 @@ impl Handlers {
                 connections,
                 interrupts: Arc::clone(&interrupts),
                 keys: RandomPidSecretKeyGenerator::default(),
-                slots: access
-                    .max_connections
-                    .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
                 access,
                 unknown_user_salt: rand::random(),
             }),
@@ -92,7 +91,30 @@ impl Handlers {
     }
 }
 
-impl PgWireServerHandlers for Handlers {
+impl Handlers {
+    /// The handlers of one accepted connection, whose startup `gate` ends it when refused.
+    pub fn for_connection(&self, gate: Arc<StartupGate>) -> ConnectionHandlers {
+        ConnectionHandlers {
+            service: Arc::clone(&self.service),
+            startup: Arc::new(ConnectionStartup {
+                startup: Arc::clone(&self.startup),
+                gate,
+            }),
+            cancel: Arc::clone(&self.cancel),
+        }
+    }
+}
+
+/// [`Handlers`] for one connection: the shared query service, and a startup handler that
+/// knows the connection's [`StartupGate`].
+#[derive(Debug)]
+pub struct ConnectionHandlers {
+    service: Arc<QueryService>,
+    startup: Arc<ConnectionStartup>,
+    cancel: Arc<Interrupts>,
+}
+
+impl PgWireServerHandlers for ConnectionHandlers {
     fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
         Arc::clone(&self.service)
     }
@@ -133,7 +155,6 @@ struct Startup {
     interrupts: Arc<Interrupts>,
     keys: RandomPidSecretKeyGenerator,
     access: Access,
-    slots: Option<Arc<tokio::sync::Semaphore>>,
     /// Salt shown to unknown users, stable per server so probing learns nothing.
     unknown_user_salt: [u8; 16],
 }
@@ -166,27 +187,13 @@ impl Startup {
         client.metadata().get("user").cloned().unwrap_or_default()
     }
 
-    /// Everything after the password (or without one): slot, cancel key, parameters.
-    async fn admit<C>(&self, client: &mut C, role: Role) -> PgWireResult<()>
+    /// Everything after the password (or without one): role, cancel key, parameters.
+    async fn admit<C>(&self, client: &mut C, gate: &StartupGate, role: Role) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        if let Some(slots) = &self.slots {
-            let Ok(permit) = Arc::clone(slots).try_acquire_owned() else {
-                tracing::warn!(peer = %client.socket_addr(), "connection refused: too many connections");
-                return Err(user_error(
-                    "53300",
-                    format!(
-                        "sorry, too many clients already (max_connections = {})",
-                        self.access.max_connections.unwrap_or(0)
-                    ),
-                ));
-            };
-            // Held for the life of the connection: dropped with its extensions.
-            client.session_extensions().insert(permit);
-        }
         client.session_extensions().insert(ConnectionRole(role));
         let (pid, secret) = self.keys.generate(client);
         client.set_pid_and_secret_key(pid, secret.clone());
@@ -211,15 +218,16 @@ impl Startup {
         parameters.server_version = SERVER_VERSION.to_owned();
         parameters.is_superuser = false;
         parameters.time_zone = "UTC".to_owned();
-        finish_authentication(client, &parameters).await
+        finish_authentication(client, &parameters).await?;
+        gate.authenticated();
+        Ok(())
     }
-}
 
-#[async_trait]
-impl StartupHandler for Startup {
-    async fn on_startup<C>(
+    /// One message of the startup phase; an error refuses the connection.
+    async fn step<C>(
         &self,
         client: &mut C,
+        gate: &StartupGate,
         message: PgWireFrontendMessage,
     ) -> PgWireResult<()>
     where
@@ -231,6 +239,16 @@ impl StartupHandler for Startup {
             PgWireFrontendMessage::Startup(startup) => {
                 protocol_negotiation(client, &startup).await?;
                 save_startup_parameters_to_metadata(client, &startup);
+                if gate.over_limit() {
+                    tracing::warn!(peer = %client.socket_addr(), "connection refused: too many connections");
+                    return Err(user_error(
+                        "53300",
+                        format!(
+                            "sorry, too many clients already (max_connections = {})",
+                            self.access.max_connections.unwrap_or(0)
+                        ),
+                    ));
+                }
                 if self.access.require_tls && !client.is_secure() {
                     tracing::warn!(peer = %client.socket_addr(), "connection refused: TLS required");
                     return Err(user_error(
@@ -239,7 +257,7 @@ impl StartupHandler for Startup {
                     ));
                 }
                 match &self.access.users {
-                    None => self.admit(client, Role::Admin).await,
+                    None => self.admit(client, gate, Role::Admin).await,
                     Some(_) => {
                         client
                             .session_extensions()
@@ -313,13 +331,59 @@ impl StartupHandler for Startup {
                             ))
                             .await?;
                         let role = users.get(&user).map_or(Role::Analyst, |u| u.role);
-                        self.admit(client, role).await
+                        self.admit(client, gate, role).await
                     }
                     None => Err(refused("password message out of order")),
                 }
             }
-            _ => Ok(()),
+            _ => Err(user_error(
+                "08P01",
+                "invalid message during startup: expected a startup or password message",
+            )),
         }
+    }
+}
+
+/// The startup handler of one connection: runs [`Startup`] and turns any error into a
+/// `FATAL` one that ends the connection (pgwire would send a non-fatal error, then
+/// ReadyForQuery, and go on reading queries from an unauthenticated client).
+#[derive(Debug)]
+pub struct ConnectionStartup {
+    startup: Arc<Startup>,
+    gate: Arc<StartupGate>,
+}
+
+#[async_trait]
+impl StartupHandler for ConnectionStartup {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if self.gate.is_refused() {
+            // Already refused: whatever else was in the socket's buffer is not read.
+            return Ok(());
+        }
+        let Err(error) = self.startup.step(client, &self.gate, message).await else {
+            return Ok(());
+        };
+        let mut info = pgwire::error::ErrorInfo::from(error);
+        info.severity = "FATAL".to_owned();
+        if let Err(e) = client
+            .send(PgWireBackendMessage::ErrorResponse(info.into()))
+            .await
+        {
+            tracing::debug!(error = ?e, "could not send the startup refusal");
+        }
+        // The state stays in startup, so pgwire sends no ReadyForQuery and runs no query;
+        // the connection's task drops the socket.
+        self.gate.refuse();
+        Ok(())
     }
 }
 
@@ -377,26 +441,35 @@ impl Connection {
 }
 
 /// Answers queries of every connection.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct QueryService {
     planner: Arc<Planner>,
     cache: Arc<ResultCache>,
 }
 
-fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Connection> {
+fn connection<C: ClientInfo + ?Sized>(
+    planner: &Planner,
+    client: &C,
+) -> PgWireResult<Arc<Connection>> {
     let extensions = client.session_extensions();
     if let Some(conn) = extensions.get::<Connection>() {
-        return conn;
+        return Ok(conn);
     }
     // Read before `get_or_insert_with`, which holds the extensions lock while it builds.
     let interrupt = extensions
         .get::<Arc<Interrupt>>()
         .map(|i| Arc::clone(i.as_ref()));
-    // Set at startup; a connection that somehow lacks it gets the lesser role.
-    let role = extensions
-        .get::<ConnectionRole>()
-        .map_or(Role::Analyst, |r| r.0);
-    extensions.get_or_insert_with(|| {
+    // Set when the client authenticated: no role, no statement.
+    let Some(role) = extensions.get::<ConnectionRole>().map(|r| r.0) else {
+        return Err(PgWireError::UserError(Box::new(pgwire::error::ErrorInfo::new(
+            "FATAL".to_owned(),
+            "28000".to_owned(),
+            "the connection has not authenticated".to_owned(),
+        ))));
+    };
+    let login = client.metadata().get("user").cloned().unwrap_or_default();
+    let (pid, _) = client.pid_and_secret_key();
+    Ok(extensions.get_or_insert_with(|| {
         let mut settings = PgSettings::from_startup(client.metadata());
         settings.set(
             "statement_timeout",
@@ -414,7 +487,7 @@ fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Conn
                 .time_zone = Some(time_zone.to_owned());
         }
         // Advisory locks belong to the connection: released when its session is dropped.
-        crate::pg_compat::register_session_functions(&ctx);
+        crate::pg_compat::register_session_functions(&ctx, &login, pid);
         Connection {
             ctx,
             settings: Mutex::new(settings),
@@ -422,7 +495,7 @@ fn connection<C: ClientInfo + ?Sized>(planner: &Planner, client: &C) -> Arc<Conn
             role,
             transaction: Mutex::default(),
         }
-    })
+    }))
 }
 
 /// What a statement turns out to be, once parsed.
@@ -452,7 +525,7 @@ pub enum Prepared {
 
 /// Parses and plans statements in the calling connection's session; the extended
 /// protocol's query parser.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Planner {
     engine: Arc<Engine>,
     statement_timeout_ms: u64,
@@ -713,7 +786,7 @@ impl QueryService {
                 // Operators may spawn their tasks when the stream is created: create it on
                 // the query runtime too.
                 let start = async move {
-                    super::interrupt::query_runtime()
+                    super::runtimes::query_runtime()
                         .spawn(df.execute_stream())
                         .await
                         .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?
@@ -862,15 +935,24 @@ impl SimpleQueryHandler for QueryService {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        if client.transaction_status() == TransactionStatus::Error
-            && let Ok(statements) = self.planner.parse(&query.query)
-            && let Some(first) = statements.first()
-            && matches!(
-                classify(first),
-                Some(Prepared::Savepoint(SavepointCommand::RollbackTo(_)))
-            )
-        {
-            leave_failed_block(client);
+        if client.transaction_status() == TransactionStatus::Error {
+            let planner = Arc::clone(&self.planner);
+            let sql = query.query.clone();
+            let rolls_back = on_planning_stack(async move {
+                planner.parse(&sql).is_ok_and(|statements| {
+                    statements.first().is_some_and(|first| {
+                        matches!(
+                            classify(first),
+                            Some(Prepared::Savepoint(SavepointCommand::RollbackTo(_)))
+                        )
+                    })
+                })
+            })
+            .await
+            .unwrap_or(false);
+            if rolls_back {
+                leave_failed_block(client);
+            }
         }
         self._on_query(client, query).await
     }
@@ -883,20 +965,44 @@ impl SimpleQueryHandler for QueryService {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         tracing::debug!(peer = %client.socket_addr(), "simple query");
-        let conn = connection(&self.planner, client);
-        let statements = self.planner.parse(query)?;
-        if statements.is_empty() {
-            return Ok(vec![Response::EmptyQuery]);
-        }
+        let conn = connection(&self.planner, client)?;
         let format_options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let service = self.clone();
+        let sql = query.to_owned();
+        let (responses, statuses) = on_planning_stack(async move {
+            service.run_simple(&conn, &sql, format_options).await
+        })
+        .await
+        .map_err(|e| pg_error(&e))??;
+        for status in statuses {
+            client.feed(status).await?;
+        }
+        Ok(responses)
+    }
+}
+
+impl QueryService {
+    /// The statements of one simple Query message, run in order on the planning stack; with
+    /// the ParameterStatus messages their settings changes report.
+    async fn run_simple(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        format_options: Arc<FormatOptions>,
+    ) -> PgWireResult<(Vec<Response>, Vec<PgWireBackendMessage>)> {
+        let mut statuses = Vec::new();
+        let statements = self.planner.parse(sql)?;
+        if statements.is_empty() {
+            return Ok((vec![Response::EmptyQuery], statuses));
+        }
         let mut responses = Vec::with_capacity(statements.len());
         for statement in statements {
             // Like Postgres, the first failing statement ends the batch; earlier results stay.
-            let outcome = match Box::pin(self.planner.prepare(&conn, statement)).await {
+            let outcome = match Box::pin(self.planner.prepare(conn, statement)).await {
                 Ok(prepared) => {
                     let outcome = self
                         .execute(
-                            &conn,
+                            conn,
                             &prepared,
                             None,
                             &Format::UnifiedText,
@@ -904,9 +1010,9 @@ impl SimpleQueryHandler for QueryService {
                         )
                         .await;
                     if outcome.is_ok()
-                        && let Some(status) = reported_setting(&conn, &prepared)
+                        && let Some(status) = reported_setting(conn, &prepared)
                     {
-                        client.feed(status).await?;
+                        statuses.push(status);
                     }
                     outcome
                 }
@@ -921,7 +1027,7 @@ impl SimpleQueryHandler for QueryService {
                 }
             }
         }
-        Ok(responses)
+        Ok((responses, statuses))
     }
 }
 
@@ -975,21 +1081,27 @@ impl QueryParser for Planner {
         if type_introspection::is_asyncpg_introspection(sql) {
             return Ok(Some(Arc::new(Prepared::TypeIntrospection)));
         }
-        let conn = connection(self, client);
-        let mut statements = self.parse(sql)?;
-        if statements.len() > 1 {
-            return Err(user_error(
-                "42601",
-                "cannot insert multiple commands into a prepared statement",
-            ));
-        }
-        let Some(statement) = statements.pop() else {
-            return Ok(None);
-        };
+        let conn = connection(self, client)?;
         let declared = super::params::declared_types(types);
-        Ok(Some(Arc::new(
-            self.prepare_typed(&conn, statement, &declared).await?,
-        )))
+        let planner = self.clone();
+        let sql = sql.to_owned();
+        on_planning_stack(async move {
+            let mut statements = planner.parse(&sql)?;
+            if statements.len() > 1 {
+                return Err(user_error(
+                    "42601",
+                    "cannot insert multiple commands into a prepared statement",
+                ));
+            }
+            let Some(statement) = statements.pop() else {
+                return Ok(None);
+            };
+            Ok(Some(Arc::new(
+                planner.prepare_typed(&conn, statement, &declared).await?,
+            )))
+        })
+        .await
+        .map_err(|e| pg_error(&e))?
     }
 
     fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {
@@ -1137,7 +1249,7 @@ impl ExtendedQueryHandler for QueryService {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         tracing::debug!(peer = %client.socket_addr(), "execute");
-        let conn = connection(&self.planner, client);
+        let conn = connection(&self.planner, client)?;
         let prepared = portal.statement.statement.as_ref();
         let params = match prepared {
             Prepared::Plan(plan) | Prepared::CopyOut(plan, _) => {
@@ -1152,15 +1264,17 @@ impl ExtendedQueryHandler for QueryService {
             _ => None,
         };
         let format_options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-        let outcome = self
-            .execute(
-                &conn,
-                prepared,
-                params,
-                &portal.result_column_format,
-                format_options,
-            )
-            .await;
+        let service = self.clone();
+        let (run_conn, statement) = (Arc::clone(&conn), Arc::clone(&portal.statement.statement));
+        let format = portal.result_column_format.clone();
+        let outcome = on_planning_stack(async move {
+            service
+                .execute(&run_conn, &statement, params, &format, format_options)
+                .await
+        })
+        .await
+        .map_err(|e| pg_error(&e))
+        .and_then(|outcome| outcome);
         if outcome.is_ok()
             && let Some(status) = reported_setting(&conn, prepared)
         {

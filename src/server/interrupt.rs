@@ -113,28 +113,6 @@ pub fn canceled_by_user() -> PgWireError {
     user_error("57014", "canceling statement due to user request")
 }
 
-/// The runtime queries execute on, apart from the one that serves connections: DataFusion's
-/// operators can hold a worker for a long time between yields, and a cancel request or a
-/// deadline must still be read and answered at once. Falls back to the current runtime if a
-/// second one cannot be built.
-pub fn query_runtime() -> tokio::runtime::Handle {
-    static RUNTIME: std::sync::LazyLock<Option<tokio::runtime::Runtime>> =
-        std::sync::LazyLock::new(|| {
-            let threads = std::thread::available_parallelism().map_or(2, usize::from);
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(threads)
-                .thread_name("callqa-query")
-                .enable_all()
-                .build()
-                .inspect_err(|e| tracing::warn!(error = %e, "no separate query runtime"))
-                .ok()
-        });
-    match RUNTIME.as_ref() {
-        Some(runtime) => runtime.handle().clone(),
-        None => tokio::runtime::Handle::current(),
-    }
-}
-
 /// The statement ran past `statement_timeout`.
 pub fn timed_out() -> PgWireError {
     user_error("57014", "canceling statement due to statement timeout")
@@ -155,7 +133,7 @@ pub fn guarded_rows(
     explain: impl Fn(DataFusionError) -> DataFusionError + Send + 'static,
 ) -> impl Stream<Item = PgWireResult<DataRow>> + Send + 'static {
     let (tx, rx) = tokio::sync::mpsc::channel(2);
-    let producer = query_runtime().spawn(async move {
+    let producer = super::runtimes::query_runtime().spawn(async move {
         let mut batches = batches;
         while let Some(batch) = batches.next().await {
             if tx.send(batch.map_err(&explain)).await.is_err() {

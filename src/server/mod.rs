@@ -1,12 +1,14 @@
 //! The PostgreSQL wire protocol server: binds, accepts, and hands each connection to pgwire
 //! with callqa's handlers.
 
+mod admission;
 mod copy_out;
 mod errors;
 mod handlers;
 mod interrupt;
 mod params;
 mod result_cache;
+mod runtimes;
 mod scram;
 mod tls;
 mod transaction;
@@ -19,6 +21,8 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+
+use admission::{AcceptBackoff, Admission};
 
 pub use errors::sqlstate;
 pub use handlers::{Access, Handlers};
@@ -159,6 +163,7 @@ impl Server {
 
     /// Serves connections until `shutdown` completes, then closes every connection.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let admission = Admission::new(self.access.max_connections);
         let handlers = Arc::new(Handlers::new(
             Arc::clone(&self.engine),
             self.statement_timeout_ms,
@@ -166,23 +171,36 @@ impl Server {
             self.result_cache,
         ));
         let mut connections = JoinSet::new();
+        let mut backoff = AcceptBackoff::default();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
                 accepted = self.listener.accept() => match accepted {
                     Ok((socket, peer)) => {
+                        backoff.reset();
+                        let Some(gate) = admission.admit() else {
+                            tracing::warn!(%peer, "connection dropped: too many clients in startup");
+                            continue;
+                        };
                         let _ = socket.set_nodelay(true);
-                        let handlers = Arc::clone(&handlers);
+                        let handlers = handlers.for_connection(Arc::clone(&gate));
                         let tls = self.tls.clone();
-                        connections.spawn(async move {
-                            if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
-                                tracing::debug!(%peer, error = %e, "connection ended with an error");
-                            }
-                        });
+                        connections.spawn(serve_connection(socket, peer, tls, handlers, gate));
                     }
-                    // Accept errors (for example too many open files) are transient: keep serving.
-                    Err(e) => tracing::warn!(error = %e, "accept failed"),
+                    // Accept errors (too many open files, say) pass: wait a little, growing,
+                    // instead of retrying at once in a loop that would take a core and flood
+                    // the log.
+                    Err(e) => {
+                        let pause = backoff.failed();
+                        if backoff.failures().is_power_of_two() {
+                            tracing::warn!(error = %e, failures = backoff.failures(), "accept failed");
+                        }
+                        tokio::select! {
+                            () = &mut shutdown => break,
+                            () = tokio::time::sleep(pause) => {}
+                        }
+                    }
                 },
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
@@ -190,4 +208,39 @@ impl Server {
         connections.shutdown().await;
         tracing::info!("server stopped");
     }
+}
+
+/// One connection, from accept to close: dropped when its startup is refused or takes longer
+/// than [`admission::AUTHENTICATION_TIMEOUT`].
+async fn serve_connection(
+    socket: tokio::net::TcpStream,
+    peer: SocketAddr,
+    tls: Option<pgwire::tokio::TlsAcceptor>,
+    handlers: handlers::ConnectionHandlers,
+    gate: Arc<admission::StartupGate>,
+) {
+    let serve = pgwire::tokio::process_socket(socket, tls, handlers);
+    tokio::pin!(serve);
+    let startup_deadline = tokio::time::sleep(admission::AUTHENTICATION_TIMEOUT);
+    tokio::pin!(startup_deadline);
+    let mut in_startup = true;
+    loop {
+        tokio::select! {
+            ended = &mut serve => {
+                if let Err(e) = ended {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+                break;
+            }
+            () = gate.closed() => break,
+            () = &mut startup_deadline, if in_startup => {
+                if !gate.is_authenticated() {
+                    tracing::warn!(%peer, "connection dropped: authentication timed out");
+                    break;
+                }
+                in_startup = false;
+            }
+        }
+    }
+    gate.release();
 }
