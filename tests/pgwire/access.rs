@@ -14,7 +14,7 @@ use tokio_postgres::error::SqlState;
 use crate::harness::{TestServer, sample_data};
 use crate::tools;
 
-fn config(users: Option<PathBuf>) -> ServerConfig {
+pub(crate) fn config(users: Option<PathBuf>) -> ServerConfig {
     let mut config = ServerConfig::local(
         EngineConfig::for_data(sample_data().display().to_string()),
         "127.0.0.1:0".parse().unwrap(),
@@ -24,7 +24,7 @@ fn config(users: Option<PathBuf>) -> ServerConfig {
 }
 
 /// A users file with `lena` (analyst, "s3cret") and `ops` (admin, "0ps pass").
-fn users_file(dir: &Path) -> PathBuf {
+pub(crate) fn users_file(dir: &Path) -> PathBuf {
     let path = dir.join("users");
     add_user(&path, "lena", Role::Analyst, "s3cret").unwrap();
     add_user(&path, "ops", Role::Admin, "0ps pass").unwrap();
@@ -323,7 +323,7 @@ async fn required_tls_refuses_plain_text_and_serves_psql_over_tls() {
 }
 
 /// A self-signed certificate and its key, made by the openssl command line tool.
-fn self_signed(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn self_signed(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let cert = dir.join(format!("{name}.crt"));
     let key = dir.join(format!("{name}.key"));
     let status = Command::new("openssl")

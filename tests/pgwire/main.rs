@@ -8,6 +8,7 @@ mod functions;
 mod harness;
 mod ingest;
 mod result_cache;
+mod security;
 mod rules;
 // Finding psql (and, for the clients suite, Python); shared with tests/clients.
 #[allow(dead_code)]

@@ -1,0 +1,332 @@
+//! What an attacker on the port tries first: SQL after a refused startup, sockets that never
+//! log in, statements deep enough to overflow a stack. Raw sockets speak the protocol byte by
+//! byte where a real client would stop at the first error; after each attempt a real client
+//! gets the right answer.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use callqa::config::TlsFiles;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_postgres::NoTls;
+use tokio_postgres::error::SqlState;
+
+use crate::access::{config, self_signed, users_file};
+use crate::harness::TestServer;
+
+/// A protocol-3 startup packet for `user`, database `callqa`.
+fn startup(user: &str) -> Vec<u8> {
+    let mut body = b"\0\x03\0\0user\0".to_vec();
+    body.extend_from_slice(user.as_bytes());
+    body.extend_from_slice(b"\0database\0callqa\0\0");
+    let mut packet = (body.len() as u32 + 4).to_be_bytes().to_vec();
+    packet.extend_from_slice(&body);
+    packet
+}
+
+/// A frontend message: its type byte, length, body.
+fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![kind];
+    bytes.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn query(sql: &str) -> Vec<u8> {
+    let mut body = sql.as_bytes().to_vec();
+    body.push(0);
+    message(b'Q', &body)
+}
+
+/// The backend messages read until the server closes the socket (bounded in time).
+async fn messages_until_close(socket: &mut TcpStream, within: Duration) -> Vec<(u8, Vec<u8>)> {
+    let mut bytes = Vec::new();
+    let read = tokio::time::timeout(within, socket.read_to_end(&mut bytes)).await;
+    assert!(read.is_ok(), "the server should close the connection");
+    split_messages(&bytes)
+}
+
+fn split_messages(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    while bytes.len() >= 5 {
+        let len = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize;
+        let end = (1 + len).min(bytes.len());
+        out.push((bytes[0], bytes[5..end].to_vec()));
+        bytes = &bytes[end..];
+    }
+    out
+}
+
+/// The (severity, SQLSTATE) of each ErrorResponse.
+fn errors(messages: &[(u8, Vec<u8>)]) -> Vec<(String, String)> {
+    messages
+        .iter()
+        .filter(|(kind, _)| *kind == b'E')
+        .map(|(_, body)| {
+            let field = |tag: u8| {
+                body.split(|b| *b == 0)
+                    .find(|f| f.first() == Some(&tag))
+                    .map(|f| String::from_utf8_lossy(&f[1..]).into_owned())
+                    .unwrap_or_default()
+            };
+            (field(b'S'), field(b'C'))
+        })
+        .collect()
+}
+
+/// A refused startup ends in exactly one FATAL error with `code`, then the socket closes: no
+/// ReadyForQuery, no row, no command tag of the query sent after it.
+fn assert_refused_and_closed(messages: &[(u8, Vec<u8>)], code: &str) {
+    assert_eq!(
+        errors(messages),
+        [("FATAL".to_owned(), code.to_owned())],
+        "{messages:?}"
+    );
+    for kind in [b'Z', b'T', b'D', b'C'] {
+        assert!(
+            !messages.iter().any(|(k, _)| *k == kind),
+            "nothing may follow a refused startup, got {:?}",
+            kind as char
+        );
+    }
+}
+
+async fn count_calls(server: &TestServer, client: &tokio_postgres::Client) {
+    let n: i64 = client
+        .query_one("select count(*) from calls", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, server.rows_of("calls"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_after_a_refused_tls_requirement_gets_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path(), "server");
+    let mut config = config(Some(users_file(dir.path())));
+    config.tls = Some(TlsFiles { cert, key });
+    config.require_tls = true;
+    let server = TestServer::start_with(config).await;
+    let mut socket = TcpStream::connect(server.addr).await.unwrap();
+    let mut bytes = startup("nobody");
+    bytes.extend(query("select count(*) from calls"));
+    socket.write_all(&bytes).await.unwrap();
+    let messages = messages_until_close(&mut socket, Duration::from_secs(10)).await;
+    assert_refused_and_closed(&messages, "28000");
+    server.stop().await;
+}
+
+/// The SCRAM exchange up to a client-final message with a wrong proof, and a query after it.
+async fn wrong_scram_proof_then_query(server: &TestServer, user: &str) -> Vec<(u8, Vec<u8>)> {
+    let mut socket = TcpStream::connect(server.addr).await.unwrap();
+    socket.write_all(&startup(user)).await.unwrap();
+    let mut head = [0u8; 5];
+    socket.read_exact(&mut head).await.unwrap();
+    assert_eq!(head[0], b'R', "an authentication request");
+    let mut body = vec![0u8; u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize - 4];
+    socket.read_exact(&mut body).await.unwrap();
+    assert_eq!(&body[..4], &10u32.to_be_bytes(), "SASL");
+
+    let client_first = "n,,n=,r=clientnonce0123456789";
+    let mut initial = b"SCRAM-SHA-256\0".to_vec();
+    initial.extend_from_slice(&(client_first.len() as u32).to_be_bytes());
+    initial.extend_from_slice(client_first.as_bytes());
+    socket.write_all(&message(b'p', &initial)).await.unwrap();
+    socket.read_exact(&mut head).await.unwrap();
+    assert_eq!(head[0], b'R', "SASLContinue");
+    let mut body = vec![0u8; u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize - 4];
+    socket.read_exact(&mut body).await.unwrap();
+    let server_first = String::from_utf8(body[4..].to_vec()).unwrap();
+    let nonce = server_first
+        .split(',')
+        .find_map(|f| f.strip_prefix("r="))
+        .unwrap();
+    let client_final = format!("c=biws,r={nonce},p={}", BASE64.encode([7u8; 32]));
+    let mut bytes = message(b'p', client_final.as_bytes());
+    bytes.extend(query("select count(*) from calls"));
+    socket.write_all(&bytes).await.unwrap();
+    messages_until_close(&mut socket, Duration::from_secs(10)).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_after_a_wrong_password_or_an_unknown_user_gets_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(Some(users_file(dir.path())))).await;
+    for user in ["lena", "nobody"] {
+        let messages = wrong_scram_proof_then_query(&server, user).await;
+        assert_refused_and_closed(&messages, "28P01");
+    }
+    // A query instead of the password is a protocol violation, fatal too.
+    let mut socket = TcpStream::connect(server.addr).await.unwrap();
+    let mut bytes = startup("lena");
+    bytes.extend(query("select count(*) from calls"));
+    socket.write_all(&bytes).await.unwrap();
+    let messages = messages_until_close(&mut socket, Duration::from_secs(10)).await;
+    let refused = errors(&messages);
+    assert_eq!(
+        refused,
+        [("FATAL".to_owned(), "08P01".to_owned())],
+        "{messages:?}"
+    );
+    assert!(!messages.iter().any(|(k, _)| *k == b'Z' || *k == b'D'));
+    // The real client still logs in.
+    let conninfo = format!(
+        "host=127.0.0.1 port={} user=lena password=s3cret dbname=callqa",
+        server.addr.port()
+    );
+    let (client, connection) = tokio_postgres::connect(&conninfo, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    count_calls(&server, &client).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_count_from_accept_and_a_startup_that_stalls_is_dropped() {
+    let mut config = config(None);
+    config.max_connections = 2;
+    let server = TestServer::start_with(config).await;
+    let member = server.connect().await;
+    // A socket that never sends a startup packet holds the second slot…
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // …so a third connection is refused, fatally, even with a query pipelined behind it.
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    let mut bytes = startup("analyst");
+    bytes.extend(query("select count(*) from calls"));
+    third.write_all(&bytes).await.unwrap();
+    let messages = messages_until_close(&mut third, Duration::from_secs(10)).await;
+    assert_refused_and_closed(&messages, "53300");
+    // The stalled startup ends at the authentication timeout (10 s), freeing its slot.
+    let started = Instant::now();
+    let mut sink = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(30), idle.read_to_end(&mut sink)).await;
+    assert!(closed.is_ok(), "a startup that never finishes is dropped");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let next = server.connect().await;
+    count_calls(&server, &next).await;
+    count_calls(&server, &member).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_sockets_that_never_log_in_is_bounded() {
+    let server = TestServer::start().await;
+    let member = server.connect().await;
+    // More than the server keeps in startup: the excess is dropped at once, not queued.
+    let mut flood = Vec::new();
+    for _ in 0..300 {
+        flood.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+    let mut dropped = 0;
+    for socket in &mut flood {
+        let mut byte = [0u8; 1];
+        if let Ok(Ok(0)) =
+            tokio::time::timeout(Duration::from_millis(20), socket.read(&mut byte)).await
+        {
+            dropped += 1;
+        }
+    }
+    assert!(dropped >= 300 - 256, "only 256 startups are kept: {dropped} dropped");
+    count_calls(&server, &member).await;
+    drop(flood);
+    let after = server.connect().await;
+    count_calls(&server, &after).await;
+    server.stop().await;
+}
+
+async fn identity(client: &tokio_postgres::Client) -> (String, String, i32) {
+    let row = client
+        .query_one("select current_user, session_user, pg_backend_pid()", &[])
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
+/// `select 1 <op> 1 <op> …` with `terms` terms.
+fn chain(operator: &str, terms: usize) -> String {
+    format!("select {}", vec!["1"; terms].join(operator))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statements_too_deep_for_a_stack_get_54001_and_the_server_lives() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    // Ten times the shapes that took the server down.
+    let shapes = [
+        chain(" + ", 19_000),
+        format!(
+            "select count(*) from calls where {}",
+            vec!["queue = 'x'"; 20_000].join(" or ")
+        ),
+        format!(
+            "select count(*) from calls where {}",
+            vec!["ivr_ms >= 0"; 30_000].join(" and ")
+        ),
+        format!("select {}", vec!["'a'"; 30_000].join(" || ")),
+        // Deep, yet short enough in tokens for the parser to build it: the tree is checked.
+        chain(" + ", 1_200),
+    ];
+    for sql in &shapes {
+        let simple = client.simple_query(sql).await.unwrap_err();
+        assert_eq!(
+            simple.code(),
+            Some(&SqlState::STATEMENT_TOO_COMPLEX),
+            "{simple:?}"
+        );
+        let message = simple.as_db_error().unwrap().message();
+        assert!(message.starts_with("stack depth limit exceeded"), "{message}");
+        let extended = client.query(sql.as_str(), &[]).await.unwrap_err();
+        assert_eq!(extended.code(), Some(&SqlState::STATEMENT_TOO_COMPLEX));
+    }
+    // Below the bound, deep chains are planned and computed.
+    let sum: i64 = client
+        .query_one(&chain(" + ", 900), &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sum, 900);
+    let ors = format!(
+        "select count(*) from calls where {} or queue is not null",
+        (0..900)
+            .map(|i| format!("queue = 'q{i}'"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    );
+    let n: i64 = client.query_one(&ors, &[]).await.unwrap().get(0);
+    assert_eq!(n, server.rows_of("calls"));
+    count_calls(&server, &client).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn current_user_is_the_login_and_each_connection_has_its_own_pid() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(Some(users_file(dir.path())))).await;
+    let login = |user: &'static str, password: &'static str| {
+        let conninfo = format!(
+            "host=127.0.0.1 port={} user={user} password='{password}' dbname=callqa",
+            server.addr.port()
+        );
+        async move {
+            let (client, connection) = tokio_postgres::connect(&conninfo, NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client
+        }
+    };
+    let lena = login("lena", "s3cret").await;
+    let ops = login("ops", "0ps pass").await;
+    let (lena_user, lena_session, lena_pid) = identity(&lena).await;
+    let (ops_user, _, ops_pid) = identity(&ops).await;
+    assert_eq!((lena_user.as_str(), lena_session.as_str()), ("lena", "lena"));
+    assert_eq!(ops_user, "ops");
+    assert_ne!(lena_pid, ops_pid);
+    assert!(lena_pid > 1 && ops_pid > 1);
+    server.stop().await;
+}
