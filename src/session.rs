@@ -458,6 +458,7 @@ pub async fn plan_statement_typed(
     {
         plan = prepare.input.as_ref().clone();
     }
+    check_statement(&plan, role)?;
     if let Some(verb) = write_verb(&plan) {
         return Err(DataFusionError::Plan(match role {
             Role::Analyst => format!("permission denied: role analyst cannot execute {verb}"),
@@ -474,6 +475,69 @@ pub async fn plan_statement_typed(
         )));
     }
     Ok(plan)
+}
+
+/// `datafusion.*` settings a session may change: how its own statements are parsed,
+/// optimized, executed and explained. Everything else (`datafusion.runtime.*`: the memory
+/// pool, the spill directory, caches shared by every session; `datafusion.catalog.*`) is
+/// the server's, set by its flags.
+const SESSION_SETTINGS: [&str; 5] = [
+    "datafusion.execution.",
+    "datafusion.optimizer.",
+    "datafusion.sql_parser.",
+    "datafusion.explain.",
+    "datafusion.format.",
+];
+
+/// Settings an analyst may not change even within [`SESSION_SETTINGS`]: column statistics
+/// in EXPLAIN print raw min/max values of transcript text that `--redact-pii` hides.
+const ADMIN_SESSION_SETTINGS: [&str; 1] = ["datafusion.explain.show_statistics"];
+
+/// Statements DataFusion would run outside the path of a query: `SET` of a setting that is
+/// not the session's to change (42501), SQL `PREPARE`/`EXECUTE` (0A000: they would run
+/// outside the statement timeout and the query's memory pool, and return no rows); and
+/// `EXPLAIN VERBOSE` for analysts (42501: its statistics show raw text `--redact-pii` hides).
+fn check_statement(
+    plan: &datafusion::logical_expr::LogicalPlan,
+    role: Role,
+) -> datafusion::error::Result<()> {
+    use datafusion::error::DataFusionError;
+    use datafusion::logical_expr::{LogicalPlan, Statement};
+    let verbose = match plan {
+        LogicalPlan::Explain(explain) => explain.verbose,
+        LogicalPlan::Analyze(analyze) => analyze.verbose,
+        _ => false,
+    };
+    if verbose && role == Role::Analyst {
+        return Err(DataFusionError::Plan(
+            "permission denied: EXPLAIN VERBOSE prints column statistics (raw min/max values); \
+             an analyst may use EXPLAIN and EXPLAIN ANALYZE"
+                .to_owned(),
+        ));
+    }
+    let LogicalPlan::Statement(statement) = plan else {
+        return Ok(());
+    };
+    match statement {
+        Statement::SetVariable(set) => {
+            let name = set.variable.to_ascii_lowercase();
+            let per_session = SESSION_SETTINGS.iter().any(|p| name.starts_with(p));
+            let admin_only = ADMIN_SESSION_SETTINGS.contains(&name.as_str());
+            if !per_session || (admin_only && role == Role::Analyst) {
+                return Err(DataFusionError::Plan(format!(
+                    "permission denied to set parameter \"{}\"",
+                    set.variable
+                )));
+            }
+            Ok(())
+        }
+        Statement::Prepare(_) | Statement::Execute(_) => Err(DataFusionError::NotImplemented(
+            "SQL PREPARE and EXECUTE are not supported: use the extended protocol \
+             (every driver's prepared statements)"
+                .to_owned(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether `plan` (subqueries and expanded views included) calls the scalar function `name`.

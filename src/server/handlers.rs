@@ -1210,6 +1210,58 @@ impl ExtendedQueryHandler for QueryService {
         Arc::clone(&self.planner)
     }
 
+    async fn on_bind<C>(
+        &self,
+        client: &mut C,
+        message: pgwire::messages::extendedquery::Bind,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // pgwire's own Bind, after the checks Postgres makes of the message.
+        let statement_name = message
+            .statement_name
+            .as_deref()
+            .unwrap_or(pgwire::api::DEFAULT_NAME);
+        let portal_name = message
+            .portal_name
+            .as_deref()
+            .unwrap_or(pgwire::api::DEFAULT_NAME);
+        match client.portal_store().get_statement(statement_name) {
+            Some(pgwire::api::store::Entry::Value(statement)) => {
+                let placeholders = match statement.statement.as_ref() {
+                    Prepared::Plan(plan) | Prepared::CopyOut(plan, _) => parameter_types(plan)?,
+                    Prepared::TypeIntrospection => {
+                        vec![None; type_introspection::parameter_types().len()]
+                    }
+                    _ => Vec::new(),
+                };
+                super::params::validate_bind(
+                    &message,
+                    statement_name,
+                    &placeholders,
+                    &statement.parameter_types,
+                )?;
+                let portal = Portal::try_new(&message, statement)?;
+                client.portal_store().put_portal(Arc::new(portal));
+            }
+            Some(pgwire::api::store::Entry::Empty) => {
+                super::params::validate_bind(&message, statement_name, &[], &[])?;
+                client.portal_store().put_empty_portal(portal_name);
+            }
+            None => return Err(PgWireError::StatementNotFound(statement_name.to_owned())),
+        }
+        client
+            .send(PgWireBackendMessage::BindComplete(
+                pgwire::messages::extendedquery::BindComplete::new(),
+            ))
+            .await?;
+        Ok(())
+    }
+
     async fn on_execute<C>(
         &self,
         client: &mut C,

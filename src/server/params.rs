@@ -15,6 +15,7 @@ use datafusion::sql::sqlparser::ast::{DataType as SqlType, TimezoneInfo};
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 use pgwire::error::PgWireResult;
+use pgwire::messages::extendedquery::Bind;
 
 use super::errors::user_error;
 
@@ -39,6 +40,106 @@ pub fn declared_types(types: &[Option<Type>]) -> Vec<SqlType> {
             _ => None,
         })
         .collect()
+}
+
+/// Checks a Bind message as Postgres does before anything is decoded: one value per
+/// placeholder (08P01), format codes that exist and fit (08P01), and binary arrays whose
+/// header claims no more elements than the message carries (22P03) — a header claiming
+/// 2³¹−1 elements in 40 bytes must not become a 34 GB allocation.
+pub fn validate_bind(
+    bind: &Bind,
+    statement: &str,
+    placeholders: &[Option<DataType>],
+    declared: &[Option<Type>],
+) -> PgWireResult<()> {
+    // Parameters the client declared count even where the statement does not use them.
+    let required = placeholders.len().max(declared.len());
+    if bind.parameters.len() != required {
+        return Err(user_error(
+            "08P01",
+            format!(
+                "bind message supplies {} parameters, but prepared statement \"{statement}\" requires {required}",
+                bind.parameters.len(),
+            ),
+        ));
+    }
+    let codes = &bind.parameter_format_codes;
+    if codes.len() > 1 && codes.len() != bind.parameters.len() {
+        return Err(user_error(
+            "08P01",
+            format!(
+                "bind message has {} parameter formats but {} parameters",
+                codes.len(),
+                bind.parameters.len()
+            ),
+        ));
+    }
+    for codes in [codes, &bind.result_column_format_codes] {
+        if let Some(code) = codes.iter().find(|c| !matches!(c, 0 | 1)) {
+            return Err(user_error(
+                "08P01",
+                format!("unsupported format code: {code}"),
+            ));
+        }
+    }
+    for (i, value) in bind.parameters.iter().enumerate() {
+        let binary = match codes.as_slice() {
+            [] => false,
+            [one] => *one == 1,
+            many => many.get(i) == Some(&1),
+        };
+        let is_array = matches!(
+            placeholders.get(i),
+            Some(Some(DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)))
+        ) || declared
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_some_and(|t| t.name().starts_with('_')); // Postgres names array types `_elem`
+        if let (true, true, Some(bytes)) = (binary, is_array, value)
+            && let Err(problem) = check_binary_array(bytes)
+        {
+            return Err(user_error(
+                "22P03",
+                format!(
+                    "incorrect binary data format in bind parameter {}: {problem}",
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Postgres arrays have at most this many dimensions.
+const MAX_ARRAY_DIMENSIONS: i32 = 6;
+
+/// The header of a binary array: dimensions, and element count against the bytes that
+/// follow (every element takes at least its 4-byte length).
+fn check_binary_array(bytes: &[u8]) -> Result<(), String> {
+    let word = |at: usize| -> Result<i32, String> {
+        bytes
+            .get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(i32::from_be_bytes)
+            .ok_or_else(|| "the array header is cut short".to_owned())
+    };
+    let dimensions = word(0)?;
+    if !(0..=MAX_ARRAY_DIMENSIONS).contains(&dimensions) {
+        return Err(format!("{dimensions} array dimensions"));
+    }
+    let mut elements: u64 = if dimensions == 0 { 0 } else { 1 };
+    for d in 0..dimensions as usize {
+        let length = word(12 + 8 * d)?;
+        let length = u64::try_from(length).map_err(|_| format!("array dimension of {length}"))?;
+        elements = elements.saturating_mul(length);
+    }
+    let body = bytes.len().saturating_sub(12 + 8 * dimensions as usize) as u64;
+    if elements.saturating_mul(4) > body {
+        return Err(format!(
+            "the header claims {elements} elements but {body} bytes follow"
+        ));
+    }
+    Ok(())
 }
 
 /// Decodes the parameters of `portal` for placeholders of the given types (`$1` first).
@@ -159,6 +260,29 @@ fn timestamp_scalar(micros: Option<i64>, unit: &TimeUnit, tz: Option<Arc<str>>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn int8_array(claimed: i32, values: &[i64]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for word in [1, 0, 20, claimed, 1] {
+            bytes.extend_from_slice(&i32::to_be_bytes(word));
+        }
+        for v in values {
+            bytes.extend_from_slice(&8i32.to_be_bytes());
+            bytes.extend_from_slice(&v.to_be_bytes());
+        }
+        bytes
+    }
+
+    #[test]
+    fn array_headers_must_fit_the_message() {
+        assert!(check_binary_array(&int8_array(2, &[1, 2])).is_ok());
+        assert!(check_binary_array(&int8_array(i32::MAX, &[1])).is_err());
+        assert!(check_binary_array(&int8_array(-1, &[])).is_err());
+        assert!(check_binary_array(&[0, 0, 0, 7]).is_err());
+        assert!(check_binary_array(&[0, 0, 0]).is_err());
+        let empty = [0u8; 12];
+        assert!(check_binary_array(&empty).is_ok());
+    }
 
     #[test]
     fn postgres_timestamp_spellings_parse() {

@@ -330,3 +330,108 @@ async fn current_user_is_the_login_and_each_connection_has_its_own_pid() {
     assert!(lena_pid > 1 && ops_pid > 1);
     server.stop().await;
 }
+
+/// Reads backend messages up to and including the next ReadyForQuery.
+async fn until_ready(socket: &mut TcpStream) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    loop {
+        let mut head = [0u8; 5];
+        tokio::time::timeout(Duration::from_secs(20), socket.read_exact(&mut head))
+            .await
+            .expect("an answer in time")
+            .expect("the connection stays open");
+        let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        let mut body = vec![0u8; len - 4];
+        socket.read_exact(&mut body).await.unwrap();
+        let ready = head[0] == b'Z';
+        out.push((head[0], body));
+        if ready {
+            return out;
+        }
+    }
+}
+
+/// Parse (one declared parameter type), Bind (formats, values), Execute, Sync.
+fn extended(sql: &str, oid: u32, formats: &[i16], values: &[Option<&[u8]>]) -> Vec<u8> {
+    let mut parse = b"\0".to_vec();
+    parse.extend_from_slice(sql.as_bytes());
+    parse.push(0);
+    parse.extend_from_slice(&1u16.to_be_bytes());
+    parse.extend_from_slice(&oid.to_be_bytes());
+    let mut bind = b"\0\0".to_vec();
+    bind.extend_from_slice(&(formats.len() as u16).to_be_bytes());
+    for f in formats {
+        bind.extend_from_slice(&f.to_be_bytes());
+    }
+    bind.extend_from_slice(&(values.len() as u16).to_be_bytes());
+    for v in values {
+        match v {
+            Some(bytes) => {
+                bind.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+                bind.extend_from_slice(bytes);
+            }
+            None => bind.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+    }
+    bind.extend_from_slice(&0u16.to_be_bytes());
+    let mut bytes = message(b'P', &parse);
+    bytes.extend(message(b'B', &bind));
+    bytes.extend(message(b'E', b"\0\0\0\0\0"));
+    bytes.extend(message(b'S', b""));
+    bytes
+}
+
+/// A binary int8[] of one dimension whose header claims `claimed` elements.
+fn int8_array(claimed: i32, values: &[i64]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for word in [1, 0, 20, claimed, 1] {
+        bytes.extend_from_slice(&word.to_be_bytes());
+    }
+    for v in values {
+        bytes.extend_from_slice(&8i32.to_be_bytes());
+        bytes.extend_from_slice(&v.to_be_bytes());
+    }
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bind_messages_are_checked_before_anything_is_decoded() {
+    const INT8_ARRAY: u32 = 1016;
+    let server = TestServer::start().await;
+    let mut socket = TcpStream::connect(server.addr).await.unwrap();
+    socket.write_all(&startup("analyst")).await.unwrap();
+    until_ready(&mut socket).await;
+    let sql = "select cardinality($1::bigint[]) as n";
+    let good = int8_array(3, &[4, 5, 6]);
+    let huge = int8_array(i32::MAX, &[1]);
+    let cases: [(&[i16], Vec<Option<&[u8]>>, Option<&str>); 5] = [
+        (&[1], vec![Some(&good)], None),
+        // 2³¹−1 elements claimed in 40 bytes: refused, not allocated.
+        (&[1], vec![Some(&huge)], Some("22P03")),
+        // Two values for one parameter.
+        (&[1], vec![Some(&good), Some(&good)], Some("08P01")),
+        // A format code that does not exist.
+        (&[7], vec![Some(&good)], Some("08P01")),
+        // Two format codes for one value.
+        (&[1, 1], vec![Some(&good)], Some("08P01")),
+    ];
+    for (formats, values, expected) in cases {
+        socket
+            .write_all(&extended(sql, INT8_ARRAY, formats, &values))
+            .await
+            .unwrap();
+        let messages = until_ready(&mut socket).await;
+        let codes: Vec<String> = errors(&messages).into_iter().map(|(_, c)| c).collect();
+        match expected {
+            None => {
+                assert!(codes.is_empty(), "{messages:?}");
+                let row = messages.iter().find(|(k, _)| *k == b'D').expect("a row");
+                assert!(row.1.ends_with(b"3"), "cardinality 3: {:?}", row.1);
+            }
+            Some(code) => assert_eq!(codes, [code.to_owned()], "{formats:?}"),
+        }
+    }
+    let client = server.connect().await;
+    count_calls(&server, &client).await;
+    server.stop().await;
+}
