@@ -14,9 +14,7 @@ use callqa::users::{Role, add_user};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         .init();
     // Statements are planned and run on threads of their own (`server::runtimes`); these
@@ -39,6 +37,29 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Crates whose debug output carries SQL text, literals, plans or bound values (sqlparser
+/// logs every token; DataFusion every plan): capped at `warn` whatever `RUST_LOG` asks, so no
+/// level of logging writes a transcript or a customer's number.
+const CHATTY_DEPENDENCIES: [&str; 6] = [
+    "sqlparser",
+    "datafusion",
+    "arrow",
+    "parquet",
+    "pgwire",
+    "object_store",
+];
+
+/// `RUST_LOG` (default `info`), with [`CHATTY_DEPENDENCIES`] capped.
+fn log_filter() -> EnvFilter {
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for target in CHATTY_DEPENDENCIES {
+        if let Ok(directive) = format!("{target}=warn").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
 }
 
 async fn run(cli: Cli) -> callqa::Result<()> {

@@ -23,6 +23,9 @@ use ring::{digest, hmac, pbkdf2};
 
 use crate::{Error, Result};
 
+/// Bytes of salt in new verifiers (PostgreSQL's length).
+pub const SALT_BYTES: usize = 16;
+
 /// Iterations of PBKDF2 for new verifiers (PostgreSQL's default).
 pub const SCRAM_ITERATIONS: u32 = 4096;
 
@@ -108,7 +111,7 @@ impl ScramVerifier {
 
     /// A verifier of `password` with a fresh random salt.
     pub fn new_random(password: &str) -> Self {
-        let salt: [u8; 16] = rand::random();
+        let salt: [u8; SALT_BYTES] = rand::random();
         Self::from_password(password, &salt, SCRAM_ITERATIONS)
     }
 
@@ -179,6 +182,7 @@ impl Users {
             path: path.to_owned(),
             source,
         })?;
+        warn_if_readable_by_others(path);
         Users::parse(&path.display().to_string(), &text)
     }
 
@@ -219,6 +223,21 @@ impl Users {
         self.users.get(name)
     }
 
+    /// The salt an unknown user `name` is shown: the same on every attempt and every restart
+    /// (an HMAC of the name under a key only the users file holds), so an unknown name looks
+    /// like a known one whose password is wrong.
+    pub fn fake_salt(&self, name: &str) -> Vec<u8> {
+        use ring::{digest, hmac};
+        let mut secret = digest::Context::new(&digest::SHA256);
+        for user in self.users.values() {
+            secret.update(&user.verifier.server_key);
+            secret.update(&user.verifier.stored_key);
+        }
+        let key = hmac::Key::new(hmac::HMAC_SHA256, secret.finish().as_ref());
+        let tag = hmac::sign(&key, format!("callqa unknown user salt\0{name}").as_bytes());
+        tag.as_ref()[..SALT_BYTES].to_vec()
+    }
+
     /// How many users there are.
     pub fn len(&self) -> usize {
         self.users.len()
@@ -227,6 +246,24 @@ impl Users {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.users.is_empty()
+    }
+}
+
+/// The users file holds password verifiers: readable by anyone but its owner, they can be
+/// attacked offline. Said at start-up (as ssh says of a key file), not refused.
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                file = %path.display(),
+                mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                "the users file is readable by other users: chmod 600 it"
+            );
+        }
     }
 }
 
@@ -312,6 +349,22 @@ fn temp_path(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_users_get_a_stable_salt_of_their_own() {
+        let text = format!("lena analyst {}\n", ScramVerifier::new_random("pw"));
+        let users = Users::parse("users", &text).unwrap();
+        let nobody = users.fake_salt("nobody");
+        assert_eq!(nobody.len(), SALT_BYTES);
+        assert_eq!(nobody, users.fake_salt("nobody"));
+        assert_ne!(nobody, users.fake_salt("nobody2"));
+        let again = Users::parse("users", &text).unwrap();
+        assert_eq!(
+            again.fake_salt("nobody"),
+            nobody,
+            "the same after a restart"
+        );
+    }
 
     #[test]
     fn verifier_text_round_trips() {

@@ -33,10 +33,10 @@ pub use current_setting::substitute_current_setting;
 pub use parser::parse as parse_statements;
 pub use postgres_forms::rewrite_postgres_forms;
 pub use rewrite::rewrite_postgres_syntax;
-pub use statement_depth::{MAX_EXPRESSION_DEPTH, StatementTooDeep};
 pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
 };
+pub use statement_depth::{MAX_EXPRESSION_DEPTH, StatementTooDeep};
 
 /// Text of `select version()`: a PostgreSQL version first, then what really answers.
 pub fn version_string() -> String {

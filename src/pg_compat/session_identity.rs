@@ -20,7 +20,9 @@ pub fn register(ctx: &SessionContext, login: &str, pid: i32) {
             DataType::Utf8,
             Volatility::Stable,
             Arc::new(move |_args: &[ColumnarValue]| {
-                Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(login.clone()))))
+                Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
+                    login.clone(),
+                ))))
             }),
         ));
     }

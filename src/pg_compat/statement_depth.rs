@@ -157,7 +157,9 @@ mod tests {
     }
 
     fn parsed(sql: &str) -> Statement {
-        Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0)
+        Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0)
     }
 
     #[test]

@@ -151,7 +151,9 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_a_second_and_resets() {
         let mut backoff = AcceptBackoff::default();
-        let pauses: Vec<u64> = (0..10).map(|_| backoff.failed().as_millis() as u64).collect();
+        let pauses: Vec<u64> = (0..10)
+            .map(|_| backoff.failed().as_millis() as u64)
+            .collect();
         assert_eq!(pauses, [5, 10, 20, 40, 80, 160, 320, 640, 640, 640]);
         backoff.reset();
         assert_eq!(backoff.failed(), Duration::from_millis(5));
@@ -171,9 +173,14 @@ mod tests {
     #[test]
     fn startups_beyond_the_bound_are_dropped() {
         let admission = Admission::new(None);
-        let held: Vec<_> = (0..MAX_STARTUPS).map(|_| admission.admit().unwrap()).collect();
+        let held: Vec<_> = (0..MAX_STARTUPS)
+            .map(|_| admission.admit().unwrap())
+            .collect();
         assert!(admission.admit().is_none());
         held[0].authenticated();
-        assert!(admission.admit().is_some(), "an authenticated client frees its startup slot");
+        assert!(
+            admission.admit().is_some(),
+            "an authenticated client frees its startup slot"
+        );
     }
 }

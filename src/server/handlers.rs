@@ -84,7 +84,6 @@ impl Handlers {
                 interrupts: Arc::clone(&interrupts),
                 keys: RandomPidSecretKeyGenerator::default(),
                 access,
-                unknown_user_salt: rand::random(),
             }),
             cancel: interrupts,
         }
@@ -155,8 +154,6 @@ struct Startup {
     interrupts: Arc<Interrupts>,
     keys: RandomPidSecretKeyGenerator,
     access: Access,
-    /// Salt shown to unknown users, stable per server so probing learns nothing.
-    unknown_user_salt: [u8; 16],
 }
 
 impl Debug for Startup {
@@ -300,7 +297,7 @@ impl Startup {
                         let (server_first, waiting) = scram::server_first(
                             initial.data.as_deref().unwrap_or_default(),
                             known.map(|u| &u.verifier),
-                            &self.unknown_user_salt,
+                            &users.fake_salt(&user),
                         )
                         .map_err(|_| refused("malformed SCRAM message"))?;
                         if let Some(slot) = client
@@ -461,11 +458,13 @@ fn connection<C: ClientInfo + ?Sized>(
         .map(|i| Arc::clone(i.as_ref()));
     // Set when the client authenticated: no role, no statement.
     let Some(role) = extensions.get::<ConnectionRole>().map(|r| r.0) else {
-        return Err(PgWireError::UserError(Box::new(pgwire::error::ErrorInfo::new(
-            "FATAL".to_owned(),
-            "28000".to_owned(),
-            "the connection has not authenticated".to_owned(),
-        ))));
+        return Err(PgWireError::UserError(Box::new(
+            pgwire::error::ErrorInfo::new(
+                "FATAL".to_owned(),
+                "28000".to_owned(),
+                "the connection has not authenticated".to_owned(),
+            ),
+        )));
     };
     let login = client.metadata().get("user").cloned().unwrap_or_default();
     let (pid, _) = client.pid_and_secret_key();
@@ -969,11 +968,10 @@ impl SimpleQueryHandler for QueryService {
         let format_options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let service = self.clone();
         let sql = query.to_owned();
-        let (responses, statuses) = on_planning_stack(async move {
-            service.run_simple(&conn, &sql, format_options).await
-        })
-        .await
-        .map_err(|e| pg_error(&e))??;
+        let (responses, statuses) =
+            on_planning_stack(async move { service.run_simple(&conn, &sql, format_options).await })
+                .await
+                .map_err(|e| pg_error(&e))??;
         for status in statuses {
             client.feed(status).await?;
         }

@@ -90,7 +90,9 @@ pub fn validate_bind(
         };
         let is_array = matches!(
             placeholders.get(i),
-            Some(Some(DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)))
+            Some(Some(
+                DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
+            ))
         ) || declared
             .get(i)
             .and_then(Option::as_ref)

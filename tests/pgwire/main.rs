@@ -8,8 +8,8 @@ mod functions;
 mod harness;
 mod ingest;
 mod result_cache;
-mod security;
 mod rules;
+mod security;
 // Finding psql (and, for the clients suite, Python); shared with tests/clients.
 #[allow(dead_code)]
 #[path = "../clients/tools.rs"]

@@ -233,7 +233,10 @@ async fn a_flood_of_sockets_that_never_log_in_is_bounded() {
             dropped += 1;
         }
     }
-    assert!(dropped >= 300 - 256, "only 256 startups are kept: {dropped} dropped");
+    assert!(
+        dropped >= 300 - 256,
+        "only 256 startups are kept: {dropped} dropped"
+    );
     count_calls(&server, &member).await;
     drop(flood);
     let after = server.connect().await;
@@ -281,7 +284,10 @@ async fn statements_too_deep_for_a_stack_get_54001_and_the_server_lives() {
             "{simple:?}"
         );
         let message = simple.as_db_error().unwrap().message();
-        assert!(message.starts_with("stack depth limit exceeded"), "{message}");
+        assert!(
+            message.starts_with("stack depth limit exceeded"),
+            "{message}"
+        );
         let extended = client.query(sql.as_str(), &[]).await.unwrap_err();
         assert_eq!(extended.code(), Some(&SqlState::STATEMENT_TOO_COMPLEX));
     }
@@ -324,7 +330,10 @@ async fn current_user_is_the_login_and_each_connection_has_its_own_pid() {
     let ops = login("ops", "0ps pass").await;
     let (lena_user, lena_session, lena_pid) = identity(&lena).await;
     let (ops_user, _, ops_pid) = identity(&ops).await;
-    assert_eq!((lena_user.as_str(), lena_session.as_str()), ("lena", "lena"));
+    assert_eq!(
+        (lena_user.as_str(), lena_session.as_str()),
+        ("lena", "lena")
+    );
     assert_eq!(ops_user, "ops");
     assert_ne!(lena_pid, ops_pid);
     assert!(lena_pid > 1 && ops_pid > 1);
@@ -433,5 +442,142 @@ async fn bind_messages_are_checked_before_anything_is_decoded() {
     }
     let client = server.connect().await;
     count_calls(&server, &client).await;
+    server.stop().await;
+}
+
+/// The salt of the server-first SCRAM message `user` is shown.
+async fn scram_salt(server: &TestServer, user: &str) -> String {
+    let mut socket = TcpStream::connect(server.addr).await.unwrap();
+    let mut bytes = startup(user);
+    let client_first = "n,,n=,r=probe0123456789";
+    let mut initial = b"SCRAM-SHA-256\0".to_vec();
+    initial.extend_from_slice(&(client_first.len() as u32).to_be_bytes());
+    initial.extend_from_slice(client_first.as_bytes());
+    bytes.extend(message(b'p', &initial));
+    socket.write_all(&bytes).await.unwrap();
+    let mut received = Vec::new();
+    loop {
+        let mut chunk = [0u8; 512];
+        let n = socket.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the server answers");
+        received.extend_from_slice(&chunk[..n]);
+        let messages = split_messages(&received);
+        if let Some((_, body)) = messages
+            .iter()
+            .find(|(k, b)| *k == b'R' && b.starts_with(&11u32.to_be_bytes()))
+        {
+            let text = String::from_utf8_lossy(&body[4..]).into_owned();
+            return text
+                .split(',')
+                .find_map(|f| f.strip_prefix("s="))
+                .unwrap()
+                .to_owned();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_users_cannot_be_told_from_known_ones_by_their_salt() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(Some(users_file(dir.path())))).await;
+    let lena = scram_salt(&server, "lena").await;
+    assert_eq!(lena, scram_salt(&server, "lena").await);
+    let nobody = scram_salt(&server, "nobody").await;
+    assert_eq!(
+        nobody,
+        scram_salt(&server, "nobody").await,
+        "stable per name"
+    );
+    assert_ne!(
+        nobody,
+        scram_salt(&server, "someone").await,
+        "each name its own"
+    );
+    assert_ne!(nobody, lena);
+    assert_eq!(nobody.len(), lena.len());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_outside_the_session_prepare_and_verbose_explain_are_refused_for_analysts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(Some(users_file(dir.path())));
+    config.engine.redact_pii = true;
+    let server = TestServer::start_with(config).await;
+    let login = |user: &str, password: &str| {
+        format!(
+            "host=127.0.0.1 port={} user={user} password='{password}' dbname=callqa",
+            server.addr.port()
+        )
+    };
+    let (lena, connection) = tokio_postgres::connect(&login("lena", "s3cret"), NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let (ops, connection) = tokio_postgres::connect(&login("ops", "0ps pass"), NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let refused = [
+        (
+            "SET datafusion.runtime.memory_limit = '50G'",
+            SqlState::INSUFFICIENT_PRIVILEGE,
+        ),
+        (
+            "SET datafusion.runtime.temp_directory = '/tmp'",
+            SqlState::INSUFFICIENT_PRIVILEGE,
+        ),
+        (
+            "SET datafusion.runtime.metadata_cache_limit = '1G'",
+            SqlState::INSUFFICIENT_PRIVILEGE,
+        ),
+        (
+            "SET datafusion.catalog.information_schema = false",
+            SqlState::INSUFFICIENT_PRIVILEGE,
+        ),
+        (
+            "SET datafusion.explain.show_statistics = true",
+            SqlState::INSUFFICIENT_PRIVILEGE,
+        ),
+        (
+            "EXPLAIN VERBOSE select text from utterances where call_id = 'x'",
+            SqlState::INSUFFICIENT_PRIVILEGE,
+        ),
+        (
+            "PREPARE p AS select count(*) from calls",
+            SqlState::FEATURE_NOT_SUPPORTED,
+        ),
+        ("EXECUTE p", SqlState::FEATURE_NOT_SUPPORTED),
+    ];
+    for (sql, code) in &refused {
+        let err = lena.simple_query(sql).await.unwrap_err();
+        assert_eq!(err.code(), Some(code), "{sql}: {err:?}");
+        let err = lena.query(*sql, &[]).await.unwrap_err();
+        assert_eq!(err.code(), Some(code), "extended: {sql}: {err:?}");
+    }
+    // What is the session's own still changes, and takes effect.
+    lena.simple_query("SET datafusion.execution.batch_size = 1000")
+        .await
+        .unwrap();
+    let shown = lena
+        .simple_query("SHOW datafusion.execution.batch_size")
+        .await
+        .unwrap();
+    assert!(
+        shown.iter().any(
+            |m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(r) if r.get(1) == Some("1000"))
+        ),
+        "{shown:?}"
+    );
+    // An admin may look at statistics; nobody may resize the server's pool.
+    ops.simple_query("SET datafusion.explain.show_statistics = true")
+        .await
+        .unwrap();
+    let err = ops
+        .simple_query("SET datafusion.runtime.memory_limit = '50G'")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    count_calls(&server, &lena).await;
     server.stop().await;
 }
