@@ -341,3 +341,66 @@ fn pgbench_dashboards_32_clients_without_failures() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// `RUST_LOG=trace`, the most a user can ask for: queries with a planted literal, a bound
+/// parameter and transcript rows in their results leave none of them in the log.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_log_level_writes_sql_literals_parameters_or_transcripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("callqa.log");
+    let mut child = callqa()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line["callqa listening on 127.0.0.1:".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let conninfo = format!("host=127.0.0.1 port={port} user=analyst dbname=callqa");
+    let (client, connection) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let literal = "PLANTED-LITERAL-4471";
+    let parameter = "PLANTED-PARAM-9923";
+    client
+        .simple_query(&format!(
+            "select count(*) from calls where queue = '{literal}'"
+        ))
+        .await
+        .unwrap();
+    client
+        .query("select count(*) from calls where queue = $1", &[&parameter])
+        .await
+        .unwrap();
+    let failing = format!("select '{literal}'::int");
+    assert!(client.simple_query(&failing).await.is_err());
+    let rows = client
+        .query(
+            "select text from utterances where length(text) > 20 limit 3",
+            &[],
+        )
+        .await
+        .unwrap();
+    let transcript: String = rows[0].get(0);
+    drop(client);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("connection started"),
+        "trace logging is on: {log}"
+    );
+    for secret in [literal, parameter, transcript.as_str(), "queue = "] {
+        assert!(!log.contains(secret), "the log holds {secret:?}");
+    }
+}

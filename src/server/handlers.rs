@@ -1083,7 +1083,8 @@ impl QueryParser for Planner {
         let declared = super::params::declared_types(types);
         let planner = self.clone();
         let sql = sql.to_owned();
-        on_planning_stack(async move {
+        // Boxed: the planning future is large and is moved to another runtime.
+        on_planning_stack(Box::pin(async move {
             let mut statements = planner.parse(&sql)?;
             if statements.len() > 1 {
                 return Err(user_error(
@@ -1097,7 +1098,7 @@ impl QueryParser for Planner {
             Ok(Some(Arc::new(
                 planner.prepare_typed(&conn, statement, &declared).await?,
             )))
-        })
+        }))
         .await
         .map_err(|e| pg_error(&e))?
     }
