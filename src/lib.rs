@@ -14,6 +14,7 @@ pub mod hashed_final_aggregation;
 pub mod ingest;
 pub mod keyword_search;
 pub mod object_store_root;
+mod page_checksums;
 pub mod parquet_files;
 pub mod pg_compat;
 pub mod plan_exprs;
