@@ -481,3 +481,99 @@ fn the_command_reads_stdin_and_fails_with_one_clear_line() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("ingested 3 calls, 0 agents"), "{stdout}");
 }
+
+#[test]
+fn duplicate_turns_nul_characters_and_year_one_are_refused_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = generated_lines(dir.path(), 5);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            edit(&good[2], |v| {
+                let turn = v["utterances"][0]["turn"].clone();
+                v["utterances"][1]["turn"] = turn;
+            }),
+            "utterances[1]: turn 0 is already used by utterances[0]",
+        ),
+        (
+            edit(&good[2], |v| {
+                v["utterances"][0]["text"] = "hello\u{0}world".into();
+            }),
+            "utterances[0]: text contains a NUL character",
+        ),
+        (
+            edit(&good[2], |v| v["region"] = "north\u{0}".into()),
+            "region contains a NUL character",
+        ),
+        (
+            edit(&good[2], |v| {
+                v["started_at"] = "0001-01-01T08:00:00Z".into();
+                v["ended_at"] = "0001-01-01T09:00:00Z".into();
+            }),
+            "started_at '0001-01-01T08:00:00Z' is before 1900-01-01",
+        ),
+        (
+            edit(&good[2], |v| {
+                v["survey"] = serde_json::json!({
+                    "answered_at": "1899-12-31T23:59:59Z", "csat": 4, "nps": 8
+                });
+            }),
+            "survey: answered_at '1899-12-31T23:59:59Z' is before 1900-01-01",
+        ),
+    ];
+    for (bad, reason) in cases {
+        let root = dir.path().join("root");
+        let input = dir.path().join("input.jsonl");
+        let mut lines = good.clone();
+        lines[2] = bad;
+        write_lines(&input, &lines);
+        let err = ingest(&ingest_options(&root, &[&input]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("{}:3: ", input.display())),
+            "{err}"
+        );
+        assert!(err.contains(reason), "{err} should say {reason}");
+        assert!(
+            !err.contains("hello"),
+            "no transcript text in errors: {err}"
+        );
+        assert!(
+            err.contains("nothing of this ingest run was written"),
+            "{err}"
+        );
+        assert!(
+            visible_files(&root).is_empty(),
+            "{:?}",
+            visible_files(&root)
+        );
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn symbolic_links_to_folders_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("jsonl");
+    generate_jsonl(&options(&jsonl, 40)).unwrap();
+    // Two links back to the folder itself: an endless walk if followed; a link to a sibling
+    // folder: the same calls twice ("already in the data root").
+    std::os::unix::fs::symlink(".", jsonl.join("loop1")).unwrap();
+    std::os::unix::fs::symlink(".", jsonl.join("loop2")).unwrap();
+    let nested = jsonl.join("nested");
+    std::fs::create_dir(&nested).unwrap();
+    std::os::unix::fs::symlink("..", nested.join("up")).unwrap();
+    let root = dir.path().join("root");
+    let (done, finished) = std::sync::mpsc::channel();
+    let opts = ingest_options(&root, &[&jsonl]);
+    std::thread::spawn(move || done.send(ingest(&opts).map_err(|e| e.to_string())));
+    let summary = finished
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("ingest of a folder with symlink loops must finish")
+        .unwrap();
+    assert_eq!((summary.calls, summary.agents), (40, 8));
+    assert_eq!(
+        query(&root, "select count(*) as n from calls").await,
+        query(&root, "select count(distinct call_id) as n from calls").await
+    );
+}
