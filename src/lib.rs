@@ -25,6 +25,7 @@ pub mod schema;
 pub mod server;
 pub mod session;
 pub mod sql_shell;
+pub mod table_file_store;
 mod table_rows;
 pub mod users;
 pub mod utc_datetime_functions;
