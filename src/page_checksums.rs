@@ -216,6 +216,181 @@ fn insert_crc(header: &[u8], crc: u32) -> Result<(i32, Vec<u8>)> {
     }
 }
 
+/// Checks the CRC of every whole page in `bytes`, which start at a page header (a column
+/// chunk or a page of it as a reader fetches it); pages cut off at the end are left to the
+/// reader. `Err` names the offset (from `start`, the position of `bytes` in the file) of the
+/// first page whose data does not match its CRC. Bytes that do not parse as page headers
+/// stop the check without an error: the parquet reader, which verifies the same CRCs, will
+/// report them.
+pub(crate) fn verify_pages(bytes: &[u8], start: u64) -> std::result::Result<(), String> {
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        let Some(header) = parse_page_header(&bytes[pos..]) else {
+            return Ok(());
+        };
+        let data_start = pos + header.len;
+        let Some(data_end) = data_start.checked_add(header.compressed_size) else {
+            return Ok(());
+        };
+        let Some(data) = bytes.get(data_start..data_end) else {
+            return Ok(());
+        };
+        #[allow(clippy::cast_sign_loss)] // the CRC is stored as the i32 of its bits
+        if let Some(crc) = header.crc
+            && crc32fast::hash(data) != crc as u32
+        {
+            return Err(format!(
+                "page CRC checksum mismatch in the page at byte {}: the file is corrupt",
+                start + pos as u64
+            ));
+        }
+        pos = data_end;
+    }
+    Ok(())
+}
+
+/// What [`verify_pages`] needs of a page header.
+struct PageHeaderFields {
+    /// Bytes of the header itself.
+    len: usize,
+    compressed_size: usize,
+    crc: Option<i32>,
+}
+
+/// Parses a thrift compact `PageHeader` at the start of `bytes`; `None` unless it looks like
+/// one (a page type 0–3 and a size).
+fn parse_page_header(bytes: &[u8]) -> Option<PageHeaderFields> {
+    let mut reader = Compact { bytes, pos: 0 };
+    let mut last_id = 0i16;
+    let (mut page_type, mut compressed_size, mut crc) = (None, None, None);
+    loop {
+        let byte = reader.byte()?;
+        if byte == 0 {
+            break;
+        }
+        let (delta, kind) = (byte >> 4, byte & 0x0f);
+        let id = if delta == 0 {
+            unzigzag(reader.varint()?) as i16
+        } else {
+            last_id + i16::from(delta)
+        };
+        last_id = id;
+        match (id, kind) {
+            (1 | 3 | 4, THRIFT_I32) => {
+                let value = unzigzag(reader.varint()?);
+                match id {
+                    1 => page_type = Some(value),
+                    3 => compressed_size = usize::try_from(value).ok(),
+                    _ => crc = Some(value),
+                }
+            }
+            _ => reader.skip(kind, 0)?,
+        }
+    }
+    if !(0..=3).contains(&page_type?) {
+        return None;
+    }
+    Some(PageHeaderFields {
+        len: reader.pos,
+        compressed_size: compressed_size?,
+        crc,
+    })
+}
+
+/// A cursor over thrift compact-protocol bytes.
+struct Compact<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Compact<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let byte = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(byte)
+    }
+
+    fn varint(&mut self) -> Option<u32> {
+        let (value, len) = read_varint(self.bytes.get(self.pos..)?)?;
+        self.pos += len;
+        Some(value)
+    }
+
+    fn long_varint(&mut self) -> Option<()> {
+        for _ in 0..10 {
+            if self.byte()? & 0x80 == 0 {
+                return Some(());
+            }
+        }
+        None
+    }
+
+    fn advance(&mut self, n: usize) -> Option<()> {
+        let end = self.pos.checked_add(n)?;
+        (end <= self.bytes.len()).then(|| self.pos = end)
+    }
+
+    /// Skips one value of compact type `kind`; nesting beyond 16 levels is refused.
+    fn skip(&mut self, kind: u8, depth: u8) -> Option<()> {
+        if depth > 16 {
+            return None;
+        }
+        match kind {
+            1 | 2 => Some(()), // booleans live in the field header
+            3 => self.advance(1),
+            4..=6 => self.long_varint(),
+            7 => self.advance(8),
+            8 => {
+                let len = usize::try_from(self.varint()?).ok()?;
+                self.advance(len)
+            }
+            9 | 10 => {
+                let header = self.byte()?;
+                let size = match header >> 4 {
+                    15 => usize::try_from(self.varint()?).ok()?,
+                    n => usize::from(n),
+                };
+                let element = header & 0x0f;
+                for _ in 0..size {
+                    self.skip_element(element, depth + 1)?;
+                }
+                Some(())
+            }
+            11 => {
+                let size = usize::try_from(self.varint()?).ok()?;
+                if size == 0 {
+                    return Some(());
+                }
+                let kinds = self.byte()?;
+                for _ in 0..size {
+                    self.skip_element(kinds >> 4, depth + 1)?;
+                    self.skip_element(kinds & 0x0f, depth + 1)?;
+                }
+                Some(())
+            }
+            12 => loop {
+                let byte = self.byte()?;
+                if byte == 0 {
+                    return Some(());
+                }
+                if byte >> 4 == 0 {
+                    self.varint()?;
+                }
+                self.skip(byte & 0x0f, depth + 1)?;
+            },
+            _ => None,
+        }
+    }
+
+    /// A collection element: booleans take a byte there.
+    fn skip_element(&mut self, kind: u8, depth: u8) -> Option<()> {
+        match kind {
+            1 | 2 => self.advance(1),
+            _ => self.skip(kind, depth),
+        }
+    }
+}
+
 fn zigzag(n: i32) -> u32 {
     ((n << 1) ^ (n >> 31)) as u32
 }
@@ -263,6 +438,25 @@ mod tests {
             ]
         );
         assert!(insert_crc(&out, 7).is_err(), "a second CRC is refused");
+    }
+
+    #[test]
+    fn verify_pages_finds_the_corrupt_page() {
+        // Two pages (header with CRC, then 4 data bytes); the second one's data is damaged.
+        let data = [1u8, 2, 3, 4];
+        let header = [
+            0x15, 0x00, 0x15, 0x08, 0x15, 0x08, 0x2c, 0x15, 0x02, 0x00, 0x00,
+        ];
+        let (_, with_crc) = insert_crc(&header, crc32fast::hash(&data)).unwrap();
+        let mut bytes = [with_crc.clone(), data.to_vec(), with_crc, data.to_vec()].concat();
+        assert_eq!(verify_pages(&bytes, 100), Ok(()));
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        let err = verify_pages(&bytes, 100).unwrap_err();
+        let second = 100 + (bytes.len() / 2) as u64;
+        assert!(err.contains(&format!("at byte {second}")), "{err}");
+        // Not a page header: no verdict.
+        assert_eq!(verify_pages(b"PAR1 not a page", 0), Ok(()));
     }
 
     #[test]

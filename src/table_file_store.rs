@@ -15,22 +15,28 @@
 //!   error naming the file and the missing columns; queries on that table fail until the
 //!   file is moved out (the other tables keep serving), exactly as for an unreadable file.
 //!   Each file's footer is read once per (size, modification time).
+//! - **A corrupt page fails the query naming the file.** Column chunks and pages read from
+//!   a listed table file have their page CRCs checked here (see [`crate::page_checksums`]):
+//!   the parquet reader checks them too, but its error does not say which file it read.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use datafusion::parquet::errors::ParquetError;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{
-    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
+    CopyOptions, GetOptions, GetRange, GetResult, GetResultPayload, ListResult, MultipartUpload,
+    ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
 };
 
 use crate::ingest::staging::STAGING_DIR;
+use crate::page_checksums;
 use crate::schema::{TableDef, all_tables};
 
 /// The `file://` store of a local data root; see the module documentation.
@@ -39,14 +45,18 @@ pub struct TableFileStore {
     shared: Arc<Shared>,
 }
 
+/// A file's footer check: (size, modified in ms, chunks or problem).
+type Checked = (u64, i64, Result<Vec<Range<u64>>, String>);
+
 #[derive(Debug)]
 struct Shared {
     fs: LocalFileSystem,
     root: PathBuf,
     /// The root as object-store path prefixes (as given, and canonical if different).
     prefixes: Vec<String>,
-    /// Column checks by file: (size, modified in ms) → missing columns, if any.
-    checked: Mutex<HashMap<String, (u64, i64, Option<String>)>>,
+    /// Footer checks by file: (size, modified in ms) → its column chunks' byte ranges, or
+    /// why it is no file of its table.
+    checked: Mutex<HashMap<String, Checked>>,
 }
 
 impl std::fmt::Display for TableFileStore {
@@ -138,6 +148,22 @@ impl Shared {
         relative: &str,
         meta: &ObjectMeta,
     ) -> object_store::Result<()> {
+        match self.footer(table, relative, meta) {
+            Err(reason) => Err(object_store::Error::Generic {
+                store: "callqa",
+                source: format!("{}: {reason}", self.root.join(relative).display()).into(),
+            }),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// The checked footer of a listed table file (read once per size and modification time).
+    fn footer(
+        &self,
+        table: &TableDef,
+        relative: &str,
+        meta: &ObjectMeta,
+    ) -> Result<Vec<Range<u64>>, String> {
         let key = (meta.size, meta.last_modified.timestamp_millis());
         let cached = self
             .checked
@@ -145,25 +171,48 @@ impl Shared {
             .ok()
             .and_then(|checked| checked.get(relative).cloned())
             .filter(|(size, modified, _)| (*size, *modified) == key);
-        let problem = match cached {
-            Some((_, _, problem)) => problem,
-            None => {
-                let path = self.root.join(relative);
-                // Unreadable footers are DataFusion's to report when it opens the file.
-                let problem = table_file_rows(table, &path).err();
-                if let Ok(mut checked) = self.checked.lock() {
-                    checked.insert(relative.to_owned(), (key.0, key.1, problem.clone()));
-                }
-                problem
-            }
-        };
-        match problem {
-            Some(reason) => Err(object_store::Error::Generic {
-                store: "callqa",
-                source: format!("{}: {reason}", self.root.join(relative).display()).into(),
-            }),
-            None => Ok(()),
+        if let Some((_, _, footer)) = cached {
+            return footer;
         }
+        let footer = read_table_footer(table, &self.root.join(relative)).map(|(_, chunks)| chunks);
+        if let Ok(mut checked) = self.checked.lock() {
+            checked.insert(relative.to_owned(), (key.0, key.1, footer.clone()));
+        }
+        footer
+    }
+
+    /// The column chunks of a table file already listed, if its footer was read.
+    fn chunks_of(&self, location: &ObjectPath) -> Option<Vec<Range<u64>>> {
+        let relative = self.relative(location)?;
+        let checked = self.checked.lock().ok()?;
+        checked.get(relative)?.2.clone().ok()
+    }
+
+    /// Verifies the page CRCs of bytes read at `range` of a table file, when they start at
+    /// a column chunk or one of its pages; the error names the file. The parquet reader
+    /// checks the same CRCs but its error does not say which file failed.
+    fn verify(
+        &self,
+        location: &ObjectPath,
+        range: &Range<u64>,
+        bytes: &[u8],
+    ) -> object_store::Result<()> {
+        let Some(chunks) = self.chunks_of(location) else {
+            return Ok(());
+        };
+        if !chunks.iter().any(|chunk| chunk.contains(&range.start)) {
+            return Ok(());
+        }
+        page_checksums::verify_pages(bytes, range.start).map_err(|reason| {
+            let file = self.relative(location).map_or_else(
+                || location.to_string(),
+                |r| self.root.join(r).display().to_string(),
+            );
+            object_store::Error::Generic {
+                store: "callqa",
+                source: Box::new(ParquetError::General(format!("{file}: {reason}"))),
+            }
+        })
     }
 }
 
@@ -183,6 +232,11 @@ fn table_of(relative: &str) -> Option<&'static TableDef> {
 /// The rows of the file at `path` as a file of `table`, from its footer; the error says why
 /// it cannot serve: an unreadable footer, or columns of the table it lacks.
 pub(crate) fn table_file_rows(table: &TableDef, path: &Path) -> Result<u64, String> {
+    read_table_footer(table, path).map(|(rows, _)| rows)
+}
+
+/// [`table_file_rows`], with the byte ranges of the file's column chunks.
+fn read_table_footer(table: &TableDef, path: &Path) -> Result<(u64, Vec<Range<u64>>), String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let metadata = datafusion::parquet::file::metadata::ParquetMetaDataReader::new()
         .parse_and_finish(&file)
@@ -213,7 +267,19 @@ pub(crate) fn table_file_rows(table: &TableDef, path: &Path) -> Result<u64, Stri
             table.name
         ));
     }
-    Ok(metadata.file_metadata().num_rows().max(0).unsigned_abs())
+    let chunks = metadata
+        .row_groups()
+        .iter()
+        .flat_map(|group| group.columns())
+        .filter_map(|chunk| {
+            let (start, len) = chunk.byte_range();
+            Some(start..start.checked_add(len)?)
+        })
+        .collect();
+    Ok((
+        metadata.file_metadata().num_rows().max(0).unsigned_abs(),
+        chunks,
+    ))
 }
 
 #[async_trait]
@@ -240,15 +306,38 @@ impl ObjectStore for TableFileStore {
         location: &ObjectPath,
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
-        self.shared.fs.get_opts(location, options).await
+        let bounded = matches!(options.range, Some(GetRange::Bounded(_)));
+        let result = self.shared.fs.get_opts(location, options).await?;
+        if !bounded || self.shared.chunks_of(location).is_none() {
+            return Ok(result);
+        }
+        let (meta, range, attributes) = (
+            result.meta.clone(),
+            result.range.clone(),
+            result.attributes.clone(),
+        );
+        let bytes = result.bytes().await?;
+        self.shared.verify(location, &range, &bytes)?;
+        Ok(GetResult {
+            payload: GetResultPayload::Stream(
+                futures::stream::once(async move { Ok(bytes) }).boxed(),
+            ),
+            meta,
+            range,
+            attributes,
+        })
     }
 
     async fn get_ranges(
         &self,
         location: &ObjectPath,
-        ranges: &[std::ops::Range<u64>],
+        ranges: &[Range<u64>],
     ) -> object_store::Result<Vec<bytes::Bytes>> {
-        self.shared.fs.get_ranges(location, ranges).await
+        let fetched = self.shared.fs.get_ranges(location, ranges).await?;
+        for (range, bytes) in ranges.iter().zip(&fetched) {
+            self.shared.verify(location, range, bytes)?;
+        }
+        Ok(fetched)
     }
 
     fn delete_stream(
