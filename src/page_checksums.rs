@@ -108,7 +108,7 @@ pub(crate) fn checksummed_chunk(
     blobs: Vec<Bytes>,
     mut close: ColumnCloseResult,
 ) -> Result<(Bytes, ColumnCloseResult)> {
-    if blobs.len() % 2 != 0 {
+    if !blobs.len().is_multiple_of(2) {
         return Err(ParquetError::General(format!(
             "column chunk of {} blobs is not header/data pairs",
             blobs.len()

@@ -329,7 +329,7 @@ mod tests {
     /// caught by the CRC instead of decoding to other values.
     #[test]
     fn pages_carry_crc_checksums_the_reader_verifies() {
-        use datafusion::arrow::array::{Array as _, AsArray, TimestampMicrosecondArray};
+        use datafusion::arrow::array::{AsArray, TimestampMicrosecondArray};
         use datafusion::arrow::datatypes::Int32Type;
         use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
         let rows = 2 * ROW_GROUP_ROWS + 5;
