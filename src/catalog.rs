@@ -14,11 +14,12 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::parquet::file::metadata::ParquetMetaDataReader;
+use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::{SessionContext, col};
 
 use crate::object_store_root::{ObjectRoot, ObjectStoreSettings, is_object_store_url};
 use crate::schema::{PARTITION_COLUMN, TableDef, all_tables};
+use crate::table_file_store::{TableFileStore, table_file_rows};
 use crate::{Error, Result};
 
 /// A data root: where the table folders live, a local directory or an `s3://` prefix.
@@ -129,6 +130,15 @@ pub async fn register_tables(ctx: &SessionContext, root: &DataRoot) -> Result<Ve
     if let Some(store) = root.object_store() {
         ctx.register_object_store(&store.store_url()?, Arc::clone(store.store()));
     }
+    if let Location::Local(dir) = &root.location {
+        // A committed run the last ingest could not finish is finished before anything is
+        // listed; a running ingest is left alone (the listing hides its run until done).
+        crate::ingest::staging::finish_interrupted_runs(dir);
+        ctx.register_object_store(
+            ObjectStoreUrl::local_filesystem().as_ref(),
+            Arc::new(TableFileStore::new(dir)),
+        );
+    }
     let mut summaries = Vec::new();
     for table in all_tables() {
         let summary = match &root.location {
@@ -222,7 +232,7 @@ fn summarize(table: &'static TableDef, dir: &Path) -> TableSummary {
         summary.unreadable.push((path, e.to_string()));
     }
     for file in files {
-        match footer_rows(&file) {
+        match table_file_rows(table, &file) {
             Ok(rows) => {
                 summary.rows += rows;
                 summary.files += 1;
@@ -308,12 +318,4 @@ pub(crate) fn visible_parquet_files(
         }
     }
     Ok(())
-}
-
-fn footer_rows(path: &Path) -> std::result::Result<u64, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let metadata = ParquetMetaDataReader::new()
-        .parse_and_finish(&file)
-        .map_err(|e| e.to_string())?;
-    Ok(metadata.file_metadata().num_rows().max(0).unsigned_abs())
 }

@@ -481,3 +481,281 @@ fn the_command_reads_stdin_and_fails_with_one_clear_line() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("ingested 3 calls, 0 agents"), "{stdout}");
 }
+
+#[test]
+fn duplicate_turns_nul_characters_and_year_one_are_refused_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = generated_lines(dir.path(), 5);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            edit(&good[2], |v| {
+                let turn = v["utterances"][0]["turn"].clone();
+                v["utterances"][1]["turn"] = turn;
+            }),
+            "utterances[1]: turn 0 is already used by utterances[0]",
+        ),
+        (
+            edit(&good[2], |v| {
+                v["utterances"][0]["text"] = "hello\u{0}world".into();
+            }),
+            "utterances[0]: text contains a NUL character",
+        ),
+        (
+            edit(&good[2], |v| v["region"] = "north\u{0}".into()),
+            "region contains a NUL character",
+        ),
+        (
+            edit(&good[2], |v| {
+                v["started_at"] = "0001-01-01T08:00:00Z".into();
+                v["ended_at"] = "0001-01-01T09:00:00Z".into();
+            }),
+            "started_at '0001-01-01T08:00:00Z' is before 1900-01-01",
+        ),
+        (
+            edit(&good[2], |v| {
+                v["survey"] = serde_json::json!({
+                    "answered_at": "1899-12-31T23:59:59Z", "csat": 4, "nps": 8
+                });
+            }),
+            "survey: answered_at '1899-12-31T23:59:59Z' is before 1900-01-01",
+        ),
+    ];
+    for (bad, reason) in cases {
+        let root = dir.path().join("root");
+        let input = dir.path().join("input.jsonl");
+        let mut lines = good.clone();
+        lines[2] = bad;
+        write_lines(&input, &lines);
+        let err = ingest(&ingest_options(&root, &[&input]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("{}:3: ", input.display())),
+            "{err}"
+        );
+        assert!(err.contains(reason), "{err} should say {reason}");
+        assert!(
+            !err.contains("hello"),
+            "no transcript text in errors: {err}"
+        );
+        assert!(
+            err.contains("nothing of this ingest run was written"),
+            "{err}"
+        );
+        assert!(
+            visible_files(&root).is_empty(),
+            "{:?}",
+            visible_files(&root)
+        );
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn symbolic_links_to_folders_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("jsonl");
+    generate_jsonl(&options(&jsonl, 40)).unwrap();
+    // Two links back to the folder itself: an endless walk if followed; a link to a sibling
+    // folder: the same calls twice ("already in the data root").
+    std::os::unix::fs::symlink(".", jsonl.join("loop1")).unwrap();
+    std::os::unix::fs::symlink(".", jsonl.join("loop2")).unwrap();
+    let nested = jsonl.join("nested");
+    std::fs::create_dir(&nested).unwrap();
+    std::os::unix::fs::symlink("..", nested.join("up")).unwrap();
+    let root = dir.path().join("root");
+    let (done, finished) = std::sync::mpsc::channel();
+    let opts = ingest_options(&root, &[&jsonl]);
+    std::thread::spawn(move || done.send(ingest(&opts).map_err(|e| e.to_string())));
+    let summary = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("ingest of a folder with symlink loops must finish")
+        .unwrap();
+    assert_eq!((summary.calls, summary.agents), (40, 8));
+    assert_eq!(
+        query(&root, "select count(*) as n from calls").await,
+        query(&root, "select count(distinct call_id) as n from calls").await
+    );
+}
+
+/// Runs `sql` on a fresh engine over `root`; the error (with unreadable files named, as the
+/// server reports it) or the pretty-printed result.
+async fn try_query(root: &Path, sql: &str) -> Result<String, String> {
+    let engine = Engine::open(&EngineConfig::for_data(root.display().to_string()))
+        .await
+        .unwrap();
+    let result = match engine.new_session().sql(sql).await {
+        Ok(frame) => frame.collect().await,
+        Err(e) => Err(e),
+    };
+    result
+        .map(|batches| pretty_format_batches(&batches).unwrap().to_string())
+        .map_err(|e| engine.name_unreadable_files(e).to_string())
+}
+
+const COUNTS: &str = "select (select count(*) from calls) as calls, \
+    (select count(*) from utterances) as utterances, \
+    (select count(*) from audio_features) as features, \
+    (select count(*) from surveys) as surveys";
+
+/// A data root with the first `first` of `calls` generated calls ingested, and the JSON Lines
+/// of the rest (without agents) in `rest.jsonl`.
+fn root_and_more_calls(dir: &Path, calls: u64, first: usize) -> (PathBuf, PathBuf) {
+    let jsonl = dir.join("jsonl");
+    generate_jsonl(&options(&jsonl, calls)).unwrap();
+    let lines: Vec<String> = std::fs::read_to_string(jsonl.join("calls.jsonl"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let (head, rest) = (dir.join("head.jsonl"), dir.join("rest.jsonl"));
+    write_lines(&head, &lines[..first]);
+    write_lines(&rest, &lines[first..]);
+    let root = dir.join("root");
+    ingest(&ingest_options(
+        &root,
+        &[&head, &jsonl.join("agents.jsonl")],
+    ))
+    .unwrap();
+    (root, rest)
+}
+
+#[tokio::test]
+async fn a_run_killed_during_its_renames_is_invisible_until_finished_at_engine_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, rest) = root_and_more_calls(dir.path(), 60, 30);
+    let before = query(&root, COUNTS).await;
+    // The second run's files as its staging left them, from an ingest into a scratch root.
+    let scratch = dir.path().join("scratch");
+    let summary = ingest(&ingest_options(&scratch, &[&rest])).unwrap();
+    let staged = root.join("_ingest/20261005T080000.000000Z-1");
+    let mut list = String::new();
+    for file in &summary.files {
+        let relative = file.strip_prefix(&scratch).unwrap();
+        std::fs::create_dir_all(staged.join(relative).parent().unwrap()).unwrap();
+        std::fs::rename(file, staged.join(relative)).unwrap();
+        list.push_str(&format!("{}\n", relative.display()));
+    }
+    std::fs::write(root.join("_ingest/20261005T080000.000000Z-1.commit"), &list).unwrap();
+    // Killed halfway through the renames: its calls are in place, nothing else.
+    let mut moved = 0;
+    for relative in list.lines().filter(|f| f.starts_with("calls/")) {
+        let to = root.join(relative);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::rename(staged.join(relative), to).unwrap();
+        moved += 1;
+    }
+    assert!(moved > 0 && moved < list.lines().count());
+
+    // While an ingest holds the lock (still renaming), readers see none of the run.
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(root.join("_ingest/lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    assert_eq!(
+        query(&root, COUNTS).await,
+        before,
+        "a partial run is visible"
+    );
+    drop(lock);
+
+    // The next engine start finishes the run: all of it, in every table.
+    let after = query(&root, COUNTS).await;
+    let reference = dir.path().join("reference");
+    let all = [dir.path().join("head.jsonl"), rest.clone()];
+    ingest(&ingest_options(&reference, &[&all[0], &all[1]])).unwrap();
+    assert_eq!(after, query(&reference, COUNTS).await);
+    assert_ne!(after, before);
+    let left: Vec<_> = std::fs::read_dir(root.join("_ingest"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["lock"], "the run is finished and cleaned up");
+}
+
+/// The byte range of the data pages of `column` in `path`'s first row group.
+fn data_pages(path: &Path, column: &str) -> std::ops::Range<usize> {
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let group = reader.metadata().row_group(0);
+    let chunk = group
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == column)
+        .unwrap();
+    let chunk_start = chunk
+        .dictionary_page_offset()
+        .unwrap_or(chunk.data_page_offset());
+    let end = (chunk_start + chunk.compressed_size()) as usize;
+    chunk.data_page_offset() as usize..end
+}
+
+#[tokio::test]
+async fn a_corrupted_data_page_fails_the_query_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _) = root_and_more_calls(dir.path(), 300, 300);
+    let file = visible_files(&root)
+        .into_iter()
+        .filter(|f| f.starts_with(root.join("utterances")))
+        .max_by_key(|f| std::fs::metadata(f).unwrap().len())
+        .unwrap();
+    let page = data_pages(&file, "text");
+    assert!(page.len() > 1000, "{page:?}");
+    let mut bytes = std::fs::read(&file).unwrap();
+    // ~200 bytes in the middle of the page data, far from the header and the footer.
+    let middle = page.start + page.len() / 2;
+    for byte in &mut bytes[middle..middle + 200] {
+        *byte ^= 0x5a;
+    }
+    std::fs::write(&file, &bytes).unwrap();
+    let err = try_query(&root, "select sum(length(text)) from utterances")
+        .await
+        .unwrap_err();
+    assert!(err.contains("CRC checksum mismatch"), "{err}");
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    // The other tables keep serving.
+    try_query(&root, "select count(*) from calls")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_file_of_another_table_fails_its_table_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _) = root_and_more_calls(dir.path(), 40, 40);
+    let survey = visible_files(&root)
+        .into_iter()
+        .find(|f| f.starts_with(root.join("surveys")))
+        .unwrap();
+    let stray = root.join("calls/date=2026-10-05/stray.parquet");
+    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+    std::fs::copy(&survey, &stray).unwrap();
+
+    let engine = Engine::open(&EngineConfig::for_data(root.display().to_string()))
+        .await
+        .unwrap();
+    let calls = engine.tables().iter().find(|t| t.name == "calls").unwrap();
+    assert_eq!(calls.unreadable.len(), 1, "{:?}", calls.unreadable);
+    assert_eq!(calls.unreadable[0].0, stray);
+    assert!(
+        calls.unreadable[0]
+            .1
+            .contains("lacks the column(s) started_at")
+    );
+    for sql in [
+        "select count(*) from calls",
+        "select count(*) from calls where agent_id is null",
+    ] {
+        let err = try_query(&root, sql).await.unwrap_err();
+        assert!(err.contains(&stray.display().to_string()), "{err}");
+        assert!(err.contains("not a file of table calls"), "{err}");
+    }
+    try_query(&root, "select count(*) from surveys")
+        .await
+        .unwrap();
+    std::fs::remove_file(&stray).unwrap();
+    try_query(&root, "select count(*) from calls")
+        .await
+        .unwrap();
+}

@@ -182,12 +182,23 @@ fn classify(path: PathBuf) -> Source {
     }
 }
 
+/// Collects the input files below `dir`. Symbolic links to folders are not followed: a link
+/// back up the tree (`ln -s . loop`) would make the walk endless, or read the same files
+/// twice and refuse their calls as duplicates. A link to a file is read like the file.
 fn collect_inputs(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        if path.is_dir() {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if file_type.is_dir() {
             collect_inputs(&path, out)?;
-        } else if path
+            continue;
+        }
+        if file_type.is_symlink() && path.is_dir() {
+            tracing::warn!(link = %path.display(), "not following a symbolic link to a folder");
+            continue;
+        }
+        if path
             .extension()
             .is_some_and(|e| e == "jsonl" || e == "ndjson" || e == "json")
         {

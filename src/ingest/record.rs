@@ -5,7 +5,9 @@
 //! Records are checked here, before anything is buffered: a record that passes [`validate`]
 //! can be written to every table without a constraint failing later.
 
-use chrono::{DateTime, NaiveDate};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One parsed line of the JSON Lines format.
@@ -240,10 +242,29 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), String> {
     }
 }
 
+/// The first year a timestamp or date may fall in. Earlier ones (`0001-01-01`, a zero
+/// value some pipelines emit for "unknown") are typos or placeholders, not calls, and
+/// PostgreSQL clients mishandle proleptic dates before the Gregorian reform.
+const FIRST_YEAR: i32 = 1900;
+
 fn micros(field: &str, value: &str) -> Result<i64, String> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.timestamp_micros())
-        .map_err(|e| format!("{field} '{value}' is not an RFC 3339 timestamp ({e})"))
+    let t = DateTime::parse_from_rfc3339(value)
+        .map_err(|e| format!("{field} '{value}' is not an RFC 3339 timestamp ({e})"))?;
+    if t.with_timezone(&Utc).year() < FIRST_YEAR {
+        return Err(format!(
+            "{field} '{value}' is before {FIRST_YEAR}-01-01 (no call is that old)"
+        ));
+    }
+    Ok(t.timestamp_micros())
+}
+
+/// Refuses a NUL character: PostgreSQL text cannot hold one, so clients fail on the row.
+fn no_nul(field: &str, value: &str) -> Result<(), String> {
+    if value.contains('\0') {
+        Err(format!("{field} contains a NUL character (\\u0000)"))
+    } else {
+        Ok(())
+    }
 }
 
 fn not_negative(field: &str, value: i64) -> Result<(), String> {
@@ -265,6 +286,21 @@ pub fn validate_call(record: CallRecord) -> Result<ValidCall, String> {
     if ended_us < started_us {
         return Err("ended_at is before started_at".to_owned());
     }
+    for (field, value) in [
+        ("call_id", Some(&record.call_id)),
+        ("direction", Some(&record.direction)),
+        ("language", Some(&record.language)),
+        ("queue", Some(&record.queue)),
+        ("agent_id", record.agent_id.as_ref()),
+        ("customer_id", Some(&record.customer_id)),
+        ("customer_tier", Some(&record.customer_tier)),
+        ("region", Some(&record.region)),
+        ("outcome", Some(&record.outcome)),
+        ("hangup_by", Some(&record.hangup_by)),
+        ("recording_uri", record.recording_uri.as_ref()),
+    ] {
+        no_nul(field, value.map_or("", String::as_str))?;
+    }
     one_of("direction", &record.direction, DIRECTIONS)?;
     one_of("language", &record.language, LANGUAGES)?;
     one_of("customer_tier", &record.customer_tier, TIERS)?;
@@ -282,8 +318,17 @@ pub fn validate_call(record: CallRecord) -> Result<ValidCall, String> {
     }
     // Offsets are from the start of the recording, which lies within the call.
     let length_ms = (ended_us - started_us) / 1000;
+    // (call_id, turn) is the utterances' key: a turn appears once per call.
+    let mut turns: HashMap<i32, usize> = HashMap::with_capacity(record.utterances.len());
     for (i, u) in record.utterances.iter().enumerate() {
         let at = |reason: String| format!("utterances[{i}]: {reason}");
+        if let Some(first) = turns.insert(u.turn, i) {
+            return Err(at(format!(
+                "turn {} is already used by utterances[{first}] (a turn appears once per call)",
+                u.turn
+            )));
+        }
+        no_nul("text", &u.text).map_err(at)?;
         not_negative("start_ms", u.start_ms).map_err(at)?;
         if u.end_ms < u.start_ms {
             return Err(at("end_ms is before start_ms".to_owned()));
@@ -328,6 +373,7 @@ pub fn validate_call(record: CallRecord) -> Result<ValidCall, String> {
             if !(0..=10).contains(&s.nps) {
                 return Err(at(format!("nps {} is outside 0-10", s.nps)));
             }
+            no_nul("comment", s.comment.as_deref().unwrap_or("")).map_err(at)?;
             Some(micros("answered_at", &s.answered_at).map_err(at)?)
         }
     };
@@ -348,12 +394,27 @@ pub fn validate_agent(record: AgentRecord) -> Result<ValidAgent, String> {
     if record.agent_id.trim().is_empty() {
         return Err("agent_id is empty".to_owned());
     }
+    for (field, value) in [
+        ("agent_id", &record.agent_id),
+        ("name", &record.name),
+        ("team", &record.team),
+        ("site", &record.site),
+        ("shift", &record.shift),
+    ] {
+        no_nul(field, value)?;
+    }
     let hired_on = NaiveDate::parse_from_str(&record.hired_on, "%Y-%m-%d").map_err(|e| {
         format!(
             "hired_on '{}' is not a YYYY-MM-DD date ({e})",
             record.hired_on
         )
     })?;
+    if hired_on.year() < FIRST_YEAR {
+        return Err(format!(
+            "hired_on '{}' is before {FIRST_YEAR}-01-01",
+            record.hired_on
+        ));
+    }
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let hired_on_days = i32::try_from((hired_on - epoch).num_days())
         .map_err(|_| "hired_on is out of range".to_owned())?;
@@ -426,6 +487,27 @@ mod tests {
             (|c| c.utterances[0].end_ms = -1, "end_ms is before start_ms"),
             (|c| c.utterances[0].end_ms = 130_000, "outside the call"),
             (|c| c.talk_ms = -5, "talk_ms is negative"),
+            (
+                |c| {
+                    let mut again = c.utterances[0].clone();
+                    again.start_ms = 2000;
+                    again.end_ms = 3000;
+                    c.utterances.push(again);
+                },
+                "utterances[1]: turn 0 is already used by utterances[0]",
+            ),
+            (
+                |c| c.utterances[0].text = "您\0好".into(),
+                "utterances[0]: text contains a NUL character",
+            ),
+            (|c| c.queue = "bill\0ing".into(), "queue contains a NUL"),
+            (
+                |c| {
+                    c.started_at = "0001-01-01T00:00:00Z".into();
+                    c.ended_at = "0001-01-01T00:02:00Z".into();
+                },
+                "started_at '0001-01-01T00:00:00Z' is before 1900-01-01",
+            ),
         ];
         for (break_it, expected) in cases {
             let mut c = call();

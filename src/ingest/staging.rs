@@ -5,7 +5,9 @@
 //! `<root>/_ingest/<run>.commit` (the list of its files, fsynced): from that instant the run
 //! is committed, and its files are renamed into the table folders. If the process dies
 //! before the commit file exists, the next run deletes the staging folder; if it dies during
-//! the renames, the next run finishes them. Either way readers never see part of a run.
+//! the renames, the next run (or the next engine start, [`finish_interrupted_runs`])
+//! finishes them. Readers never see part of a run: until the commit file is gone, table
+//! listings hide every file it names ([`crate::table_file_store`]).
 //! One run at a time holds `<root>/_ingest/lock`.
 
 use std::fs::File;
@@ -191,6 +193,40 @@ fn finish(commit: &Path, run_dir: &Path) -> Result<()> {
         std::fs::remove_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
     }
     std::fs::remove_file(commit).map_err(|e| Error::io(commit, e))
+}
+
+/// At engine start-up: finishes the committed runs an interrupted ingest left and deletes
+/// uncommitted ones, as the next `callqa ingest` would, so that a kill during the renames
+/// does not leave part of a run visible until then. Skipped while an ingest holds the lock
+/// (it finishes its own run; the listing hides it meanwhile, see
+/// [`crate::table_file_store`]) and on a data root without `_ingest/`. A root the server
+/// may not write is served as it is: the failure is logged, and listings still hide the
+/// unfinished run.
+pub fn finish_interrupted_runs(root: &Path) -> Option<Recovered> {
+    let staging = root.join(STAGING_DIR);
+    if !staging.is_dir() {
+        return None;
+    }
+    let lock_path = staging.join(LOCK_FILE);
+    let attempt = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io(&lock_path, e))
+        .and_then(|lock| match lock.try_lock() {
+            Ok(()) => recover(root).map(|recovered| Some((recovered, lock))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&lock_path, e)),
+        });
+    match attempt {
+        Ok(Some((recovered, _lock))) => Some(recovered),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not finish interrupted ingest runs");
+            None
+        }
+    }
 }
 
 /// Finishes committed runs and deletes uncommitted ones (the caller holds the lock).
