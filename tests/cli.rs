@@ -392,7 +392,8 @@ async fn no_log_level_writes_sql_literals_parameters_or_transcripts() {
         .unwrap();
     let transcript: String = rows[0].get(0);
     drop(client);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Let the server log the connection's end before it is killed.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let _ = child.kill();
     let _ = child.wait();
     let log = std::fs::read_to_string(&log_path).unwrap();

@@ -590,7 +590,10 @@ async fn try_query(root: &Path, sql: &str) -> Result<String, String> {
     };
     result
         .map(|batches| pretty_format_batches(&batches).unwrap().to_string())
-        .map_err(|e| engine.name_unreadable_files(e).to_string())
+        .map_err(|e| {
+            let e = engine.name_unreadable_files(e);
+            format!("{}: {e}", callqa::server::sqlstate(&e))
+        })
 }
 
 const COUNTS: &str = "select (select count(*) from calls) as calls, \
@@ -712,6 +715,7 @@ async fn a_corrupted_data_page_fails_the_query_naming_the_file() {
     let err = try_query(&root, "select sum(length(text)) from utterances")
         .await
         .unwrap_err();
+    assert!(err.starts_with("XX001: "), "{err}");
     assert!(err.contains("CRC checksum mismatch"), "{err}");
     assert!(err.contains(&file.display().to_string()), "{err}");
     // The other tables keep serving.
@@ -748,6 +752,7 @@ async fn a_file_of_another_table_fails_its_table_naming_the_file() {
         "select count(*) from calls where agent_id is null",
     ] {
         let err = try_query(&root, sql).await.unwrap_err();
+        assert!(err.starts_with("XX001: "), "{err}");
         assert!(err.contains(&stray.display().to_string()), "{err}");
         assert!(err.contains("not a file of table calls"), "{err}");
     }

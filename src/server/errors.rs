@@ -23,6 +23,14 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         DataFusionError::ArrowError(arrow, _) => arrow_sqlstate(arrow),
         DataFusionError::Execution(message) => execution_sqlstate(message),
         DataFusionError::Configuration(_) => "22023",
+        // The table file store names a corrupt page or a stray file of another table: data
+        // corrupted, as Postgres reports a checksum failure, not an I/O failure.
+        DataFusionError::ObjectStore(e)
+            if e.to_string().contains("page CRC checksum mismatch")
+                || e.to_string().contains("not a file of table") =>
+        {
+            "XX001"
+        }
         DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => "58030",
         DataFusionError::ParquetError(_) => "XX001",
         DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => "55P03",

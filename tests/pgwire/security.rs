@@ -403,6 +403,9 @@ fn int8_array(claimed: i32, values: &[i64]) -> Vec<u8> {
     bytes
 }
 
+/// Format codes, parameter values, and the SQLSTATE expected (None: the query answers).
+type BindCase<'a> = (&'a [i16], Vec<Option<&'a [u8]>>, Option<&'a str>);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bind_messages_are_checked_before_anything_is_decoded() {
     const INT8_ARRAY: u32 = 1016;
@@ -413,7 +416,7 @@ async fn bind_messages_are_checked_before_anything_is_decoded() {
     let sql = "select cardinality($1::bigint[]) as n";
     let good = int8_array(3, &[4, 5, 6]);
     let huge = int8_array(i32::MAX, &[1]);
-    let cases: [(&[i16], Vec<Option<&[u8]>>, Option<&str>); 5] = [
+    let cases: [BindCase; 5] = [
         (&[1], vec![Some(&good)], None),
         // 2³¹−1 elements claimed in 40 bytes: refused, not allocated.
         (&[1], vec![Some(&huge)], Some("22P03")),
