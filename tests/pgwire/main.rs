@@ -439,6 +439,61 @@ async fn statement_timeout_ends_a_long_query_with_57014_and_the_connection_stays
     server.stop().await;
 }
 
+/// A nested-loop join whose filter matches nothing: it never fills an output batch, so before
+/// its probe side was sliced one poll computed the whole 63,000² product.
+const ENDLESS_FILTERED: &str =
+    "select count(*) from utterances a, utterances b where a.start_ms + b.start_ms = 7";
+
+/// Two filtered nested-loop joins time out at once, one per core of the query runtime; the
+/// cores are given back with the 57014, so the next queries answer at once instead of after
+/// the joins (minutes here). The bound is a hang guard, not a speed target.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timed_out_nested_loop_join_gives_its_cores_back() {
+    let server = TestServer::start().await;
+    let first = server.connect().await;
+    let second = server.connect().await;
+    for client in [&first, &second] {
+        client
+            .simple_query("SET statement_timeout = '500ms'")
+            .await
+            .unwrap();
+    }
+    let (a, b) = tokio::join!(
+        first.simple_query(ENDLESS_FILTERED),
+        second.simple_query(ENDLESS_FILTERED)
+    );
+    for err in [a.unwrap_err(), b.unwrap_err()] {
+        assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{err:?}");
+    }
+    let fresh = server.connect().await;
+    let answered = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        server.assert_counts_agents(&fresh),
+    )
+    .await;
+    assert!(answered.is_ok(), "the timed-out joins still hold the cores");
+    // A filter that matches: the sliced join loses and repeats no pair (counted here too).
+    let few = "select start_ms from utterances where call_id < 'C20261005-000040'";
+    let starts: Vec<i64> = fresh
+        .query(few, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(starts.len() > 300, "{}", starts.len());
+    let pairs = starts
+        .iter()
+        .flat_map(|a| starts.iter().map(move |b| (a, b)))
+        .filter(|(a, b)| *a + 1000 < **b)
+        .count();
+    let sql =
+        format!("select count(*) from ({few}) a, ({few}) b where a.start_ms + 1000 < b.start_ms");
+    let counted: i64 = fresh.query_one(&sql, &[]).await.unwrap().get(0);
+    assert_eq!(counted, i64::try_from(pairs).unwrap());
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancel_request_stops_a_running_query() {
     let server = TestServer::start().await;
