@@ -17,6 +17,7 @@ mod session_identity;
 mod settings;
 mod statement_depth;
 mod to_regtype;
+mod value_size_limits;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
 };
 pub use statement_depth::{MAX_EXPRESSION_DEPTH, StatementTooDeep};
+pub use value_size_limits::{MAX_CALL_BYTES, MAX_VALUE_BYTES, ValueTooLarge};
 
 /// Text of `select version()`: a PostgreSQL version first, then what really answers.
 pub fn version_string() -> String {
@@ -88,6 +90,8 @@ pub fn register_functions(ctx: &SessionContext) {
     sequences::register(ctx);
     json_build_object::register(ctx);
     collations::register(ctx);
+    // repeat, lpad, array_repeat, …: checked and reserved before they build.
+    value_size_limits::register(ctx);
     let version = version_string();
     ctx.register_udf(create_udf(
         "version",

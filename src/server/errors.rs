@@ -35,6 +35,7 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         DataFusionError::ParquetError(_) => "XX001",
         DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => "55P03",
         DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => "54001",
+        DataFusionError::External(e) if e.is::<crate::pg_compat::ValueTooLarge>() => "54000",
         _ => "XX000",
     }
 }
@@ -85,7 +86,10 @@ fn execution_sqlstate(message: &str) -> &'static str {
 pub fn pg_error(err: &DataFusionError) -> PgWireError {
     let message = match err.find_root() {
         // callqa's own refusals say what they mean without DataFusion's "External error: ".
-        DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => {
+        DataFusionError::External(e)
+            if e.is::<crate::pg_compat::StatementTooDeep>()
+                || e.is::<crate::pg_compat::ValueTooLarge>() =>
+        {
             e.to_string()
         }
         _ => err.strip_backtrace(),

@@ -584,3 +584,82 @@ async fn settings_outside_the_session_prepare_and_verbose_explain_are_refused_fo
     count_calls(&server, &lena).await;
     server.stop().await;
 }
+
+/// The SQLSTATE of `sql` on `client`, or None when it answers.
+async fn code_of(client: &tokio_postgres::Client, sql: &str) -> Option<String> {
+    match client.simple_query(sql).await {
+        Ok(_) => None,
+        Err(e) => Some(e.code().expect("a server error").code().to_owned()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn functions_that_build_large_values_are_refused_before_they_allocate() {
+    let mut limited = config(None);
+    limited.engine.memory_limit = Some(200 << 20);
+    let server = TestServer::start_with(limited).await;
+    let client = server.connect().await;
+    for (sql, code) in [
+        // The shapes that took the server to 22 GB and 4 GB: over one value's 1 GB.
+        ("select cardinality(array_repeat(1, 2000000000))", "54000"),
+        (
+            "select cardinality(array_resize([1, 2], 2000000000))",
+            "54000",
+        ),
+        ("select length(lpad('a', 2000000000))", "54000"),
+        ("select length(repeat('xy', 600000000))", "54000"),
+        ("select cardinality(range(1, 10000000000))", "54000"),
+        (
+            "select cardinality(generate_series(timestamp '2000-01-01', \
+             timestamp '2030-01-01', interval '1 second'))",
+            "54000",
+        ),
+        // Under one value's limit but over the 200 MB pool.
+        ("select length(repeat('x', 1000000000))", "53200"),
+        (
+            "select length(replace(repeat('a', 1000000), 'a', repeat('b', 1000)))",
+            "53200",
+        ),
+        // Each value small, the batch of them over the pool.
+        (
+            "select sum(length(repeat(text, 1000))) from utterances",
+            "53200",
+        ),
+    ] {
+        assert_eq!(code_of(&client, sql).await.as_deref(), Some(code), "{sql}");
+    }
+    // Within the limits the functions answer as PostgreSQL does.
+    let row = client
+        .query_one(
+            "select repeat('ab', 3), lpad('7', 3, '0'), rpad('é', 3, 'ü'), \
+             replace('aXbX', 'X', 'yy'), cardinality(array_repeat(2, 3))::int, \
+             cardinality(array_resize([1], 4, 9))::int, length(repeat('x', 10000000))::int",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "ababab");
+    assert_eq!(row.get::<_, String>(1), "007");
+    assert_eq!(row.get::<_, String>(2), "éüü");
+    assert_eq!(row.get::<_, String>(3), "ayybyy");
+    assert_eq!(row.get::<_, i32>(4), 3);
+    assert_eq!(row.get::<_, i32>(5), 4);
+    assert_eq!(row.get::<_, i32>(6), 10_000_000);
+    count_calls(&server, &client).await;
+    server.stop().await;
+
+    // Without --memory-limit one call still builds at most 4 GiB for a batch.
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    assert_eq!(
+        code_of(
+            &client,
+            "select sum(length(repeat(text, 100000))) from utterances"
+        )
+        .await
+        .as_deref(),
+        Some("53200")
+    );
+    count_calls(&server, &client).await;
+    server.stop().await;
+}
