@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod checked_integer_arithmetic;
 pub mod compact_views;
 pub mod config;
 pub mod cooperative_joins;

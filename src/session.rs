@@ -299,6 +299,12 @@ async fn build_template(
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(crate::cooperative_joins::CooperativeJoins))
         .with_physical_optimizer_rule(Arc::new(
+            crate::checked_integer_arithmetic::CheckedArithmetic,
+        ))
+        .with_analyzer_rule(Arc::new(
+            crate::checked_integer_arithmetic::CheckedConstantArithmetic,
+        ))
+        .with_physical_optimizer_rule(Arc::new(
             crate::hashed_final_aggregation::HashedFinalAggregation,
         ))
         .with_physical_optimizer_rule(Arc::new(crate::compact_views::CompactViewsAfterSorts))
@@ -320,6 +326,8 @@ async fn build_template(
     if redact {
         redact_columns(&ctx, "utterances", &["text"]).await?;
         redact_columns(&ctx, "qa_results", &["evidence_text"]).await?;
+        // Customers write their numbers into survey comments too.
+        redact_columns(&ctx, "surveys", &["comment"]).await?;
     }
     pg_compat::catalog::complete(&ctx, &tables, &callqa_function_names(rules)).await?;
     Ok((ctx.state(), tables))
@@ -430,6 +438,7 @@ pub async fn plan_statement_typed(
 ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
     use datafusion::error::DataFusionError;
     use datafusion::sql::parser::Statement as DfStatement;
+    refuse_server_files(&statement)?;
     pg_compat::name_unnamed_columns(&mut statement);
     pg_compat::rewrite_postgres_forms(&mut statement, ctx);
     pg_compat::rewrite_postgres_syntax(&mut statement);
@@ -475,6 +484,30 @@ pub async fn plan_statement_typed(
         )));
     }
     Ok(plan)
+}
+
+/// `COPY … TO 'file'` / `FROM 'file'` / `PROGRAM`: the server's files are no role's, as for
+/// a PostgreSQL role without `pg_write_server_files` (42501).
+fn refuse_server_files(
+    statement: &datafusion::sql::sqlparser::ast::Statement,
+) -> datafusion::error::Result<()> {
+    use datafusion::sql::sqlparser::ast::{CopyTarget, Statement};
+    let Statement::Copy { to, target, .. } = statement else {
+        return Ok(());
+    };
+    let (what, role) = match (target, to) {
+        (CopyTarget::File { .. }, true) => ("to a file", "pg_write_server_files"),
+        (CopyTarget::File { .. }, false) => ("from a file", "pg_read_server_files"),
+        (CopyTarget::Program { .. }, _) => (
+            "to or from an external program",
+            "pg_execute_server_program",
+        ),
+        _ => return Ok(()),
+    };
+    Err(datafusion::error::DataFusionError::Plan(format!(
+        "permission denied: must be superuser or have privileges of the {role} role to \
+         COPY {what} (callqa gives no role the server's files; use COPY … TO STDOUT or psql's \\copy)"
+    )))
 }
 
 /// `datafusion.*` settings a session may change: how its own statements are parsed,

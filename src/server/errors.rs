@@ -23,11 +23,17 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         DataFusionError::ArrowError(arrow, _) => arrow_sqlstate(arrow),
         DataFusionError::Execution(message) => execution_sqlstate(message),
         DataFusionError::Configuration(_) => "22023",
-        // The table file store names a corrupt page or a stray file of another table: data
-        // corrupted, as Postgres reports a checksum failure, not an I/O failure.
+        // The table file store (`store: "callqa"`) refuses a file for what it holds: a corrupt
+        // footer or page, or the columns of another table. Data corrupted, as Postgres reports
+        // a checksum failure, not an I/O failure.
         DataFusionError::ObjectStore(e)
-            if e.to_string().contains("page CRC checksum mismatch")
-                || e.to_string().contains("not a file of table") =>
+            if matches!(
+                e.as_ref(),
+                object_store::Error::Generic {
+                    store: "callqa",
+                    ..
+                }
+            ) =>
         {
             "XX001"
         }
@@ -36,6 +42,11 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => "55P03",
         DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => "54001",
         DataFusionError::External(e) if e.is::<crate::pg_compat::ValueTooLarge>() => "54000",
+        DataFusionError::External(e)
+            if e.is::<crate::checked_integer_arithmetic::IntegerOutOfRange>() =>
+        {
+            "22003"
+        }
         _ => "XX000",
     }
 }
@@ -88,7 +99,8 @@ pub fn pg_error(err: &DataFusionError) -> PgWireError {
         // callqa's own refusals say what they mean without DataFusion's "External error: ".
         DataFusionError::External(e)
             if e.is::<crate::pg_compat::StatementTooDeep>()
-                || e.is::<crate::pg_compat::ValueTooLarge>() =>
+                || e.is::<crate::pg_compat::ValueTooLarge>()
+                || e.is::<crate::checked_integer_arithmetic::IntegerOutOfRange>() =>
         {
             e.to_string()
         }

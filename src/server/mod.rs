@@ -4,6 +4,7 @@
 mod admission;
 mod copy_out;
 mod errors;
+mod frames;
 mod handlers;
 mod interrupt;
 mod params;
@@ -219,7 +220,7 @@ async fn serve_connection(
     handlers: handlers::ConnectionHandlers,
     gate: Arc<admission::StartupGate>,
 ) {
-    let serve = pgwire::tokio::process_socket(socket, tls, handlers);
+    let serve = frames::process_socket(socket, tls, handlers);
     tokio::pin!(serve);
     let startup_deadline = tokio::time::sleep(admission::AUTHENTICATION_TIMEOUT);
     tokio::pin!(startup_deadline);

@@ -394,3 +394,52 @@ async fn redact_pii_masks_transcripts_for_analysts_only_and_scores_do_not_change
     assert_eq!(tables, 1);
     server.stop().await;
 }
+
+/// A surveys file of the sample data with one more answer whose comment holds a phone number.
+fn sample_with_survey_comment(dir: &Path, comment: &str) -> PathBuf {
+    use datafusion::arrow::array::{ArrayRef, Int32Array, StringArray, TimestampMicrosecondArray};
+    use datafusion::arrow::record_batch::RecordBatch;
+    let root = dir.join("data");
+    crate::harness::copy_dir(&sample_data(), &root);
+    let schema = std::sync::Arc::clone(&callqa::schema::SURVEYS.schema);
+    let columns: Vec<ArrayRef> = vec![
+        std::sync::Arc::new(StringArray::from(vec!["C20261005-000001"])),
+        std::sync::Arc::new(
+            TimestampMicrosecondArray::from(vec![1_791_200_000_000_000]).with_timezone("UTC"),
+        ),
+        std::sync::Arc::new(Int32Array::from(vec![2])),
+        std::sync::Arc::new(Int32Array::from(vec![3])),
+        std::sync::Arc::new(StringArray::from(vec![Some(comment)])),
+    ];
+    let batch = RecordBatch::try_new(std::sync::Arc::clone(&schema), columns).unwrap();
+    let file = std::fs::File::create(root.join("surveys/date=2026-10-05/extra.parquet")).unwrap();
+    let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    root
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redact_pii_masks_survey_comments_for_analysts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = sample_with_survey_comment(dir.path(), "回电 13812345678 谢谢");
+    let mut config = config(Some(users_file(dir.path())));
+    config.engine = EngineConfig::for_data(root.display().to_string());
+    config.engine.redact_pii = true;
+    let server = TestServer::start_with(config).await;
+    let lena = connect(&server, "lena", "s3cret").await.unwrap();
+    let ops = connect(&server, "ops", "0ps pass").await.unwrap();
+    let sql = "select comment from surveys where comment like '回电%'";
+    let admin: String = ops.query_one(sql, &[]).await.unwrap().get(0);
+    assert_eq!(admin, "回电 13812345678 谢谢");
+    let analyst: String = lena.query_one(sql, &[]).await.unwrap().get(0);
+    assert_eq!(analyst, "回电 [PHONE] 谢谢");
+    // The NULL comments stay NULL, the other columns as they are.
+    let nulls = "select count(*) filter (where comment is null), sum(csat) from surveys";
+    let a = lena.query_one(nulls, &[]).await.unwrap();
+    let b = ops.query_one(nulls, &[]).await.unwrap();
+    assert_eq!(a.get::<_, i64>(0), b.get::<_, i64>(0));
+    assert!(a.get::<_, i64>(0) > 0);
+    assert_eq!(a.get::<_, i64>(1), b.get::<_, i64>(1));
+    server.stop().await;
+}

@@ -663,3 +663,88 @@ async fn functions_that_build_large_values_are_refused_before_they_allocate() {
     count_calls(&server, &client).await;
     server.stop().await;
 }
+
+/// After a good query: a Query claiming length 3, or holding bytes that are not UTF-8, ends
+/// the connection with PostgreSQL's error (the answer to the good query is sent first, nothing
+/// after the bad frame is decoded from the bytes that follow).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_length_or_invalid_utf8_ends_the_connection_with_its_sqlstate() {
+    let server = TestServer::start().await;
+    let bad_frames: [(Vec<u8>, &str); 3] = [
+        ([b'Q', 0, 0, 0, 3].to_vec(), "08P01"),
+        (message(b'Q', b"select '\xff\xfe' as t\0"), "22021"),
+        (message(b'P', b"\0select '\xc3('\0\0\0"), "22021"),
+    ];
+    for (bad, code) in bad_frames {
+        let mut socket = TcpStream::connect(server.addr).await.unwrap();
+        socket.write_all(&startup("analyst")).await.unwrap();
+        until_ready(&mut socket).await;
+        let mut bytes = query("select 41 + 1 as n");
+        bytes.extend(bad);
+        bytes.extend(query("select count(*) from calls"));
+        socket.write_all(&bytes).await.unwrap();
+        let messages = messages_until_close(&mut socket, Duration::from_secs(10)).await;
+        let rows: Vec<&Vec<u8>> = messages
+            .iter()
+            .filter(|(k, _)| *k == b'D')
+            .map(|(_, body)| body)
+            .collect();
+        assert_eq!(rows.len(), 1, "only the good query answers: {messages:?}");
+        assert!(rows[0].ends_with(b"42"), "{messages:?}");
+        assert_eq!(
+            errors(&messages),
+            [("FATAL".to_owned(), code.to_owned())],
+            "{messages:?}"
+        );
+    }
+    let client = server.connect().await;
+    count_calls(&server, &client).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn integer_overflow_is_an_error_as_in_postgres_and_server_files_are_no_roles() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    for sql in [
+        "select 9223372036854775807 + 1",
+        "select -9223372036854775807 - 2",
+        "select abs(4611686018427387904 * 2)",
+        "select count(*) from calls where 9223372036854775807 + 1 > 0",
+        "select count(*) + 9223372036854775807 from calls",
+        "select max(start_ms) * 9223372036854775 from utterances",
+        "select count(*) from utterances where start_ms * 9223372036854775 > 0",
+    ] {
+        assert_eq!(
+            code_of(&client, sql).await.as_deref(),
+            Some("22003"),
+            "{sql}"
+        );
+    }
+    // In range, the same expressions answer (PostgreSQL: 9223372036854775807, 3, 6000).
+    let row = client
+        .query_one(
+            "select (9223372036854775807 - 1) + 1, 1 + 2, count(*) * 2 from calls",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), i64::MAX);
+    assert_eq!(row.get::<_, i64>(1), 3);
+    assert_eq!(row.get::<_, i64>(2), 2 * server.rows_of("calls"));
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("x.csv");
+    for sql in [
+        format!("COPY (select 1) TO '{}'", target.display()),
+        "COPY calls FROM '/etc/passwd'".to_owned(),
+        "COPY (select 1) TO PROGRAM 'id'".to_owned(),
+    ] {
+        assert_eq!(
+            code_of(&client, &sql).await.as_deref(),
+            Some("42501"),
+            "{sql}"
+        );
+    }
+    assert!(!target.exists());
+    server.stop().await;
+}

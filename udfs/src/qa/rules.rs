@@ -326,6 +326,9 @@ pub fn check_unique_ids<'a>(
     Ok(())
 }
 
+/// The largest rule weight: far above any scorecard's, far below where sums overflow.
+pub const MAX_WEIGHT: f64 = 1_000_000.0;
+
 fn check_rule(rule: &RuleDef) -> Result<(), String> {
     if rule.id.is_empty()
         || !rule
@@ -335,8 +338,12 @@ fn check_rule(rule: &RuleDef) -> Result<(), String> {
     {
         return Err("id must be non-empty ASCII letters, digits, '_' or '-'".to_owned());
     }
-    if !(rule.weight.is_finite() && rule.weight >= 0.0) {
-        return Err(format!("weight must be a number ≥ 0, not {}", rule.weight));
+    // A score is a weighted share: weights past MAX_WEIGHT overflow its sums to infinity.
+    if !(rule.weight.is_finite() && (0.0..=MAX_WEIGHT).contains(&rule.weight)) {
+        return Err(format!(
+            "weight must be a number from 0 to {MAX_WEIGHT}, not {}",
+            rule.weight
+        ));
     }
     let non_negative = |what: &str, v: Option<i64>| match v {
         Some(v) if v < 0 => Err(format!("{what} must be ≥ 0, not {v}")),
@@ -448,10 +455,18 @@ condition = { type = "phrases", mode = "any", phrases = ["您好", "hello"], wit
         let err = parse_rule_file("a.toml", "[[rule]]\nid = \"x\"\nname = 3\n").unwrap_err();
         assert_eq!(err.line, 3, "{err}");
 
-        let bad = GOOD.replace("weight = 10", "weight = -1");
-        let err = parse_rule_file("a.toml", &bad).unwrap_err();
-        assert_eq!(err.line, 2, "{err}");
-        assert!(err.reason.contains("rule 'greeting': weight"), "{err}");
+        for weight in ["-1", "1e308", "inf", "nan"] {
+            let bad = GOOD.replace("weight = 10", &format!("weight = {weight}"));
+            let err = parse_rule_file("a.toml", &bad).unwrap_err();
+            assert_eq!(err.line, 2, "{weight}: {err}");
+            assert!(
+                err.reason
+                    .contains("rule 'greeting': weight must be a number from 0 to 1000000"),
+                "{weight}: {err}"
+            );
+        }
+        let heavy = GOOD.replace("weight = 10", "weight = 1000000");
+        assert!(parse_rule_file("a.toml", &heavy).is_ok());
 
         let bad = GOOD.replace(
             "{ type = \"phrases\", mode = \"any\", phrases = [\"您好\", \"hello\"], within_first_ms = 10000 }",
