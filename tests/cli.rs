@@ -405,3 +405,74 @@ async fn no_log_level_writes_sql_literals_parameters_or_transcripts() {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }
 }
+
+/// Out of file descriptors: 300 sockets against a server allowed 100 files. The accept loop
+/// backs off instead of spinning (a handful of warnings, not millions of lines) and serves
+/// again once the sockets are gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn accept_backs_off_when_file_descriptors_run_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("callqa.log");
+    let mut child = Command::new("sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "-c",
+            "ulimit -n 100 && exec \"$0\" serve --listen 127.0.0.1:0 --max-connections 0",
+            env!("CARGO_BIN_EXE_callqa"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line["callqa listening on ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut held = Vec::new();
+    for _ in 0..300 {
+        match tokio::net::TcpStream::connect(&addr).await {
+            Ok(socket) => held.push(socket),
+            Err(_) => break,
+        }
+    }
+    // The sockets stay for three seconds: a spinning loop would log thousands of lines.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    drop(held);
+    let conninfo = format!(
+        "host={} port={} user=analyst dbname=callqa connect_timeout=20",
+        &addr[..addr.rfind(':').unwrap()],
+        &addr[addr.rfind(':').unwrap() + 1..]
+    );
+    let mut answered = None;
+    for _ in 0..40 {
+        if let Ok((client, connection)) =
+            tokio_postgres::connect(&conninfo, tokio_postgres::NoTls).await
+        {
+            tokio::spawn(connection);
+            let n: i64 = client
+                .query_one("select count(*) from calls", &[])
+                .await
+                .unwrap()
+                .get(0);
+            answered = Some(n);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let warnings = log.lines().filter(|l| l.contains("accept failed")).count();
+    assert!(warnings >= 1, "descriptors ran out: {log}");
+    assert!(warnings <= 20, "{warnings} accept warnings: the loop spins");
+    assert_eq!(
+        answered,
+        Some(3000),
+        "served again after the sockets closed"
+    );
+}
