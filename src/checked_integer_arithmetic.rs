@@ -3,9 +3,11 @@
 //! DataFusion's arithmetic wraps (`9223372036854775807 + 1` is a large negative number): a
 //! different answer in silence. Two places compute it. Constant expressions are folded while
 //! the plan is simplified, so [`CheckedConstantArithmetic`] (an analyzer rule, which runs
-//! before) computes integer literal arithmetic itself with checked arithmetic. At run time the projections
-//! and filters are where expressions are evaluated: [`CheckedArithmetic`] (a physical rule)
-//! switches their integer binary expressions to DataFusion's checked kernels.
+//! before) computes integer literal arithmetic itself with checked arithmetic. At run time the
+//! projections, the filters and the aggregate functions' arguments evaluate expressions:
+//! [`CheckedArithmetic`] (a physical rule) switches their integer binary expressions to
+//! DataFusion's checked kernels. Not covered: GROUP BY and join keys, and `sum` itself
+//! (DataFusion's `sum(bigint)` is a wrapping `bigint`, PostgreSQL's a `numeric`).
 
 use std::sync::Arc;
 
@@ -19,6 +21,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::BinaryExpr as PhysicalBinaryExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::aggregates::AggregateExec;
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
 
@@ -118,7 +121,8 @@ fn constant_value(expr: &Expr) -> Result<Option<ScalarValue>> {
     }))
 }
 
-/// The physical rule: integer `+ - *` in projections and filters on checked kernels.
+/// The physical rule: integer `+ - *` in projections, filters and aggregate arguments on
+/// checked kernels.
 #[derive(Debug, Default)]
 pub struct CheckedArithmetic;
 
@@ -165,6 +169,12 @@ impl PhysicalOptimizerRule for CheckedArithmetic {
                 );
                 return Ok(Transformed::yes(rebuilt));
             }
+            if let Some(aggregate) = node.downcast_ref::<AggregateExec>() {
+                return checked_aggregate(aggregate).map(|checked| match checked {
+                    Some(rebuilt) => Transformed::yes(Arc::new(rebuilt) as Arc<dyn ExecutionPlan>),
+                    None => Transformed::no(node),
+                });
+            }
             Ok(Transformed::no(node))
         })
         .data()
@@ -177,6 +187,36 @@ impl PhysicalOptimizerRule for CheckedArithmetic {
     fn schema_check(&self) -> bool {
         true
     }
+}
+
+/// `aggregate` with the arguments of its aggregate functions checked (`sum(a * b)`), or None
+/// when none has integer arithmetic.
+fn checked_aggregate(aggregate: &AggregateExec) -> Result<Option<AggregateExec>> {
+    let schema = aggregate.input_schema();
+    let mut changed = false;
+    let mut functions = Vec::with_capacity(aggregate.aggr_expr().len());
+    for function in aggregate.aggr_expr() {
+        let mut args = Vec::new();
+        let mut function_changed = false;
+        for arg in function.expressions() {
+            let checked = checked_expr(&arg, &schema)?;
+            function_changed |= checked.transformed;
+            args.push(checked.data);
+        }
+        let order_by = function
+            .order_bys()
+            .iter()
+            .map(|sort| Arc::clone(&sort.expr))
+            .collect();
+        match function.with_new_expressions(args, order_by) {
+            Some(rewritten) if function_changed => {
+                changed = true;
+                functions.push(Arc::new(rewritten));
+            }
+            _ => functions.push(Arc::clone(function)),
+        }
+    }
+    Ok(changed.then(|| aggregate.with_new_aggr_exprs(functions)))
 }
 
 /// `expr` with every integer `+ - *` checked for overflow.

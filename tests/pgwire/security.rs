@@ -714,6 +714,8 @@ async fn integer_overflow_is_an_error_as_in_postgres_and_server_files_are_no_rol
         "select count(*) + 9223372036854775807 from calls",
         "select max(start_ms) * 9223372036854775 from utterances",
         "select count(*) from utterances where start_ms * 9223372036854775 > 0",
+        "select sum(start_ms * 9223372036854775) from utterances",
+        "select max(start_ms + 9223372036854775000) from utterances group by speaker",
     ] {
         assert_eq!(
             code_of(&client, sql).await.as_deref(),
