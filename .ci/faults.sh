@@ -13,7 +13,11 @@ bin="${1:-target/debug/callqa}"
 work="$(mktemp -d)"
 server=""
 sample=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$sample" ] && kill "$sample" 2>/dev/null; rm -rf "$work"' EXIT
+cleanup() {
+  for pid in $server $sample; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo 's3cret' | "$bin" user add lena --role analyst --users "$work/users" >/dev/null
@@ -250,6 +254,7 @@ out=$(psql -X -A -t "host=127.0.0.1 port=$sport user=analyst dbname=callqa conne
 expect "sample-mode server still answers after the wire faults" "^$calls\$" "$out"
 kill -0 "$sample" || { echo "FAIL the sample-mode server is gone"; failures=$((failures + 1)); }
 kill "$sample" 2>/dev/null || true
+sample=""
 
 out=$(q "$conn" -c 'select count(*) from calls')
 expect "still answers: calls" "^$calls\$" "$out"
@@ -269,3 +274,4 @@ if [ "$failures" -gt 0 ]; then
   echo "fault script: $failures failure(s)"; cat "$work/server.err" | tail -20; exit 1
 fi
 echo "fault script: all faults handled, server answered correctly afterwards"
+exit 0
