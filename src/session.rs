@@ -293,33 +293,18 @@ async fn build_template(
     rules: &Arc<RuleStore>,
     redact: bool,
 ) -> Result<(SessionState, Vec<TableSummary>)> {
-    let state = SessionStateBuilder::new()
-        .with_config(session_config.clone())
-        .with_runtime_env(Arc::clone(runtime))
-        .with_default_features()
-        .with_physical_optimizer_rule(Arc::new(crate::cooperative_joins::CooperativeJoins))
-        .with_physical_optimizer_rule(Arc::new(
-            crate::checked_integer_arithmetic::CheckedArithmetic,
-        ))
-        .with_analyzer_rule(Arc::new(
-            crate::checked_integer_arithmetic::CheckedConstantArithmetic,
-        ))
-        .with_physical_optimizer_rule(Arc::new(
-            crate::hashed_final_aggregation::HashedFinalAggregation,
-        ))
-        .with_physical_optimizer_rule(Arc::new(crate::compact_views::CompactViewsAfterSorts))
-        .with_optimizer_rule(Arc::new(crate::date_pruning::DatePartitionsFromStartedAt))
-        .with_optimizer_rule(Arc::new(crate::keyword_search::KeywordSearch))
-        .with_optimizer_rule(Arc::new(
-            crate::utc_interval_arithmetic::UtcIntervalArithmetic,
-        ))
-        .build();
+    let state = crate::planner::with_rules(
+        SessionStateBuilder::new()
+            .with_config(session_config.clone())
+            .with_runtime_env(Arc::clone(runtime))
+            .with_default_features(),
+    )
+    .build();
     let ctx = SessionContext::new_with_state(state);
     let tables = register_tables(&ctx, root).await?;
     setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
     callqa_udfs::register_all(&ctx);
-    crate::utc_datetime_functions::register(&ctx)?;
-    crate::retained_text_as_utf8::register(&ctx)?;
+    crate::planner::register_function_rewrites(&ctx)?;
     pg_compat::register_functions(&ctx);
     register_qa(&ctx, rules)?;
     crate::qa_views::create_views(&ctx).await?;
@@ -575,7 +560,7 @@ fn check_statement(
 
 /// Whether `plan` (subqueries and expanded views included) calls the scalar function `name`.
 fn calls_function(plan: &datafusion::logical_expr::LogicalPlan, name: &str) -> bool {
-    crate::plan_exprs::any_expr(
+    crate::planner::plan_exprs::any_expr(
         plan,
         |e| matches!(e, datafusion::logical_expr::Expr::ScalarFunction(f) if f.name() == name),
     )

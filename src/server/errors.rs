@@ -43,7 +43,8 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => "54001",
         DataFusionError::External(e) if e.is::<crate::pg_compat::ValueTooLarge>() => "54000",
         DataFusionError::External(e)
-            if e.is::<crate::checked_integer_arithmetic::IntegerOutOfRange>() =>
+            if e.is::<crate::planner::logical::checked_constant_arithmetic::IntegerOutOfRange>(
+            ) =>
         {
             "22003"
         }
@@ -100,7 +101,7 @@ pub fn pg_error(err: &DataFusionError) -> PgWireError {
         DataFusionError::External(e)
             if e.is::<crate::pg_compat::StatementTooDeep>()
                 || e.is::<crate::pg_compat::ValueTooLarge>()
-                || e.is::<crate::checked_integer_arithmetic::IntegerOutOfRange>() =>
+                || e.is::<crate::planner::logical::checked_constant_arithmetic::IntegerOutOfRange>() =>
         {
             e.to_string()
         }

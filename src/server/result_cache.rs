@@ -432,7 +432,7 @@ fn is_cacheable(plan: &LogicalPlan) -> bool {
     ) {
         return false;
     }
-    !crate::plan_exprs::any_expr(plan, changes_between_runs)
+    !crate::planner::plan_exprs::any_expr(plan, changes_between_runs)
 }
 
 /// A volatile function (scalar, aggregate or window) or one of the current time.

@@ -13,8 +13,8 @@ use datafusion::common::{DFSchema, ExprSchema, Result, ScalarValue};
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
-use crate::plan_exprs::rewrite_keeping_names;
-use crate::utc_datetime_functions::is_zero_offset;
+use crate::planner::plan_exprs::rewrite_keeping_names;
+use crate::planner::rewrite::zone_free_when_utc::is_zero_offset;
 
 const NANOS_PER_DAY: i128 = 86_400_000_000_000;
 

@@ -25,7 +25,7 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 use regex::Regex;
 
-use crate::plan_exprs::rewrite_keeping_names;
+use crate::planner::plan_exprs::rewrite_keeping_names;
 
 /// Rewrites disjunctions of `col [I]LIKE '%keyword%'` into one `like_any(col)`.
 #[derive(Debug, Default)]

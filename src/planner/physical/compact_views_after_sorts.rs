@@ -52,7 +52,7 @@ impl PhysicalOptimizerRule for CompactViewsAfterSorts {
     }
 
     fn name(&self) -> &str {
-        "compact_views_after_sorts"
+        "callqa_compact_views_after_sorts"
     }
 
     fn schema_check(&self) -> bool {

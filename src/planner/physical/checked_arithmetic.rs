@@ -1,125 +1,28 @@
-//! Integer `+`, `-` and `*` fail on overflow with 22003, as in PostgreSQL, instead of wrapping.
+//! Integer `+`, `-` and `*` evaluated at run time fail on overflow with 22003, as in
+//! PostgreSQL, instead of wrapping.
 //!
-//! DataFusion's arithmetic wraps (`9223372036854775807 + 1` is a large negative number): a
-//! different answer in silence. Two places compute it. Constant expressions are folded while
-//! the plan is simplified, so [`CheckedConstantArithmetic`] (an analyzer rule, which runs
-//! before) computes integer literal arithmetic itself with checked arithmetic. At run time the
-//! projections, the filters and the aggregate functions' arguments evaluate expressions:
-//! [`CheckedArithmetic`] (a physical rule) switches their integer binary expressions to
-//! DataFusion's checked kernels. Not covered: GROUP BY and join keys, and `sum` itself
-//! (DataFusion's `sum(bigint)` is a wrapping `bigint`, PostgreSQL's a `numeric`).
+//! The projections, the filters and the aggregate functions' arguments evaluate expressions:
+//! their integer binary expressions are switched to DataFusion's checked kernels (constants
+//! are checked before folding by
+//! [`CheckedConstantArithmetic`](crate::planner::logical::checked_constant_arithmetic::CheckedConstantArithmetic)).
+//! Not covered: GROUP BY and join keys, and `sum` itself (DataFusion's `sum(bigint)` is a
+//! wrapping `bigint`, PostgreSQL's a `numeric`).
 
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::Schema;
+use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
-use datafusion::common::{DataFusionError, Result, ScalarValue};
-use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, Operator};
-use datafusion::optimizer::AnalyzerRule;
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::BinaryExpr as PhysicalBinaryExpr;
+use datafusion::physical_expr::expressions::BinaryExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::AggregateExec;
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
 
-fn is_checked_operator(op: &Operator) -> bool {
-    matches!(op, Operator::Plus | Operator::Minus | Operator::Multiply)
-}
-
-/// An integer result out of its type's range (SQLSTATE 22003).
-#[derive(Debug)]
-pub struct IntegerOutOfRange(&'static str);
-
-impl std::fmt::Display for IntegerOutOfRange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} out of range", self.0)
-    }
-}
-
-impl std::error::Error for IntegerOutOfRange {}
-
-/// The analyzer rule: integer literal arithmetic checked before the simplifier folds it
-/// (wrapping). The plan is left as it is: only a result out of range fails it.
-#[derive(Debug, Default)]
-pub struct CheckedConstantArithmetic;
-
-impl AnalyzerRule for CheckedConstantArithmetic {
-    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.apply_with_subqueries(|node| {
-            node.apply_expressions(|expr| {
-                expr.apply(|e| {
-                    constant_value(e)?;
-                    Ok(TreeNodeRecursion::Jump)
-                })
-            })
-        })?;
-        Ok(plan)
-    }
-
-    fn name(&self) -> &str {
-        "callqa_checked_constant_arithmetic"
-    }
-}
-
-/// The value of an integer literal or of `+ - *` over them, computed with overflow checks
-/// (None for anything else, whose subexpressions are checked in turn).
-fn constant_value(expr: &Expr) -> Result<Option<ScalarValue>> {
-    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = expr else {
-        if let Expr::Literal(value, _) = expr {
-            return Ok(Some(value.clone()));
-        }
-        // Not constant here: look inside for constant parts.
-        let mut found = Ok(());
-        expr.apply_children(|child| match constant_value(child) {
-            Ok(_) => Ok(TreeNodeRecursion::Continue),
-            Err(e) => {
-                found = Err(e);
-                Ok(TreeNodeRecursion::Stop)
-            }
-        })?;
-        found?;
-        return Ok(None);
-    };
-    let (a, b) = (constant_value(left)?, constant_value(right)?);
-    let (Some(a), Some(b)) = (a, b) else {
-        return Ok(None);
-    };
-    if !is_checked_operator(op) {
-        return Ok(None);
-    }
-    macro_rules! checked {
-        ($variant:ident, $x:expr, $y:expr, $name:literal) => {{
-            let value = match op {
-                Operator::Plus => $x.checked_add($y),
-                Operator::Minus => $x.checked_sub($y),
-                _ => $x.checked_mul($y),
-            };
-            match value {
-                Some(v) => ScalarValue::$variant(Some(v)),
-                None => {
-                    return Err(DataFusionError::External(Box::new(IntegerOutOfRange(
-                        $name,
-                    ))));
-                }
-            }
-        }};
-    }
-    Ok(Some(match (a, b) {
-        (ScalarValue::Int16(Some(x)), ScalarValue::Int16(Some(y))) => {
-            checked!(Int16, x, y, "smallint")
-        }
-        (ScalarValue::Int32(Some(x)), ScalarValue::Int32(Some(y))) => {
-            checked!(Int32, x, y, "integer")
-        }
-        (ScalarValue::Int64(Some(x)), ScalarValue::Int64(Some(y))) => {
-            checked!(Int64, x, y, "bigint")
-        }
-        _ => return Ok(None),
-    }))
-}
+use crate::planner::logical::checked_constant_arithmetic::is_checked_operator;
 
 /// The physical rule: integer `+ - *` in projections, filters and aggregate arguments on
 /// checked kernels.
@@ -225,13 +128,13 @@ fn checked_expr(
     schema: &Schema,
 ) -> Result<Transformed<Arc<dyn PhysicalExpr>>> {
     Arc::clone(expr).transform_up(|e| {
-        let Some(binary) = e.downcast_ref::<PhysicalBinaryExpr>() else {
+        let Some(binary) = e.downcast_ref::<BinaryExpr>() else {
             return Ok(Transformed::no(e));
         };
         if !is_checked_operator(binary.op()) || !e.data_type(schema)?.is_integer() {
             return Ok(Transformed::no(e));
         }
-        let checked = PhysicalBinaryExpr::new(
+        let checked = BinaryExpr::new(
             Arc::clone(binary.left()),
             *binary.op(),
             Arc::clone(binary.right()),

@@ -34,22 +34,22 @@ pub fn register(ctx: &SessionContext) -> Result<()> {
         datafusion::functions::datetime::date_part(),
     ]
     .map(|inner| {
-        Arc::new(ScalarUDF::new_from_impl(ZoneFreeWhenUtc {
+        Arc::new(ScalarUDF::new_from_impl(ZoneFreeUdf {
             inner: Arc::unwrap_or_clone(inner),
         }))
     });
     ctx.state_ref()
         .write()
-        .register_function_rewrite(Arc::new(UseWrappers { wrappers }))
+        .register_function_rewrite(Arc::new(ZoneFreeWhenUtc { wrappers }))
 }
 
 /// The analyzer step that swaps DataFusion's functions for the wrappers.
 #[derive(Debug)]
-struct UseWrappers {
+struct ZoneFreeWhenUtc {
     wrappers: [Arc<ScalarUDF>; 2],
 }
 
-impl FunctionRewrite for UseWrappers {
+impl FunctionRewrite for ZoneFreeWhenUtc {
     fn name(&self) -> &str {
         "callqa_zone_free_when_utc"
     }
@@ -64,7 +64,7 @@ impl FunctionRewrite for UseWrappers {
             return Ok(Transformed::no(expr));
         };
         let already_wrapped = (call.func.inner().as_ref() as &dyn Any)
-            .downcast_ref::<ZoneFreeWhenUtc>()
+            .downcast_ref::<ZoneFreeUdf>()
             .is_some();
         match self.wrappers.iter().find(|w| w.name() == call.func.name()) {
             Some(wrapper) if !already_wrapped => Ok(Transformed::yes(Expr::ScalarFunction(
@@ -119,11 +119,11 @@ fn strip_scalar(value: ScalarValue) -> ScalarValue {
 
 /// A DataFusion date/time function that is given zero-offset timestamps without their zone.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct ZoneFreeWhenUtc {
+struct ZoneFreeUdf {
     inner: ScalarUDF,
 }
 
-impl ScalarUDFImpl for ZoneFreeWhenUtc {
+impl ScalarUDFImpl for ZoneFreeUdf {
     fn name(&self) -> &str {
         self.inner.name()
     }

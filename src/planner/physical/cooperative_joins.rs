@@ -63,7 +63,7 @@ impl PhysicalOptimizerRule for CooperativeJoins {
     }
 
     fn name(&self) -> &str {
-        "cooperative_joins"
+        "callqa_cooperative_joins"
     }
 
     fn schema_check(&self) -> bool {

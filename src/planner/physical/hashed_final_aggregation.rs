@@ -45,7 +45,7 @@ impl PhysicalOptimizerRule for HashedFinalAggregation {
     }
 
     fn name(&self) -> &str {
-        "hashed_final_aggregation"
+        "callqa_hashed_final_aggregation"
     }
 
     fn schema_check(&self) -> bool {

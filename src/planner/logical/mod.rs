@@ -1,0 +1,6 @@
+//! Rules over the logical plan: the analyzer rule first, then the optimizer rules.
+
+pub mod checked_constant_arithmetic;
+pub mod date_partitions_from_started_at;
+pub mod keyword_search;
+pub mod utc_interval_arithmetic;

@@ -1,0 +1,59 @@
+//! callqa's extensions of DataFusion's planner, in the order they run.
+//!
+//! Each rule is one file named after its type; its rule name is `callqa_` and the file name.
+//! `logical/` holds analyzer and optimizer rules over the logical plan, `rewrite/` function
+//! rewrites (DataFusion's functions swapped for callqa's wrappers before planning goes on),
+//! `physical/` rules over the physical plan. [`with_rules`] adds the plan rules to a session
+//! state, [`register_function_rewrites`] the rewrites to a context; both are called once, by
+//! the session template.
+
+pub mod logical;
+pub mod physical;
+pub mod plan_exprs;
+pub mod rewrite;
+
+use std::sync::Arc;
+
+use datafusion::common::Result;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::prelude::SessionContext;
+
+/// `builder` with callqa's plan rules, each after DataFusion's own of its kind, in this order.
+pub fn with_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
+    builder
+        // Analyzer: integer literal arithmetic checked before the simplifier folds it (22003).
+        .with_analyzer_rule(Arc::new(
+            logical::checked_constant_arithmetic::CheckedConstantArithmetic,
+        ))
+        // Optimizer: a `started_at` range also prunes the `date=` partitions.
+        .with_optimizer_rule(Arc::new(
+            logical::date_partitions_from_started_at::DatePartitionsFromStartedAt,
+        ))
+        // Optimizer: ORed LIKE/ILIKE keywords on one column become one `like_any` pass.
+        .with_optimizer_rule(Arc::new(logical::keyword_search::KeywordSearch))
+        // Optimizer: day intervals on UTC timestamps become exact durations (integer math).
+        .with_optimizer_rule(Arc::new(
+            logical::utc_interval_arithmetic::UtcIntervalArithmetic,
+        ))
+        // Physical: joins yield, and a nested-loop join's probe side comes in small slices,
+        // so a cancelled query gives its cores back.
+        .with_physical_optimizer_rule(Arc::new(physical::cooperative_joins::CooperativeJoins))
+        // Physical: integer `+ - *` at run time on checked kernels (22003, not wrapping).
+        .with_physical_optimizer_rule(Arc::new(physical::checked_arithmetic::CheckedArithmetic))
+        // Physical: final aggregations hash their groups (both cores, not one).
+        .with_physical_optimizer_rule(Arc::new(
+            physical::hashed_final_aggregation::HashedFinalAggregation,
+        ))
+        // Physical: sorted text is compacted so the merges above sorts count what they hold.
+        .with_physical_optimizer_rule(Arc::new(
+            physical::compact_views_after_sorts::CompactViewsAfterSorts,
+        ))
+}
+
+/// Registers the function rewrites on `ctx` (they run first in the analyzer).
+pub fn register_function_rewrites(ctx: &SessionContext) -> Result<()> {
+    // date_trunc / date_part on UTC timestamps at integer speed.
+    rewrite::zone_free_when_utc::register(ctx)?;
+    // array_agg of text holds (and reports) plain strings to the memory pool.
+    rewrite::retained_text_as_utf8::register(ctx)
+}
