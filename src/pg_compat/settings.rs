@@ -125,19 +125,23 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The Postgres settings of one connection.
+/// The Postgres settings of one connection, and the values it started with (what `RESET`
+/// restores: the defaults, the client's startup parameters and the server's flags).
 #[derive(Debug, Clone)]
 pub struct PgSettings {
     values: BTreeMap<String, String>,
+    initial: BTreeMap<String, String>,
 }
 
 impl Default for PgSettings {
     fn default() -> Self {
+        let values: BTreeMap<String, String> = DEFAULTS
+            .iter()
+            .map(|(k, v, _)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         PgSettings {
-            values: DEFAULTS
-                .iter()
-                .map(|(k, v, _)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            initial: values.clone(),
+            values,
         }
     }
 }
@@ -150,10 +154,21 @@ impl PgSettings {
         for (name, value) in params {
             let name = normalize(name);
             if settings.values.contains_key(&name) {
-                settings.values.insert(name, value.clone());
+                settings.values.insert(name.clone(), value.clone());
+                settings.initial.insert(name, value.clone());
             }
         }
         settings
+    }
+
+    /// Sets a known setting as the connection starts: `RESET` comes back to it. False for an
+    /// unknown name.
+    pub fn start_with(&mut self, name: &str, value: &str) -> bool {
+        let started = self.set(name, value);
+        if started {
+            self.initial.insert(normalize(name), value.to_owned());
+        }
+        started
     }
 
     /// The value of a setting, by its Postgres name (any case; `SHOW TRANSACTION ISOLATION
@@ -174,16 +189,22 @@ impl PgSettings {
         }
     }
 
-    /// Restores a setting to its default; false for an unknown name.
+    /// Restores a setting to the value the connection started with; false for an unknown
+    /// name.
     pub fn reset(&mut self, name: &str) -> bool {
         let name = normalize(name);
-        match DEFAULTS.iter().find(|(k, _, _)| *k == name) {
-            Some((_, default, _)) => {
-                self.values.insert(name, (*default).to_owned());
+        match self.initial.get(&name) {
+            Some(initial) => {
+                self.values.insert(name, initial.clone());
                 true
             }
             None => false,
         }
+    }
+
+    /// Restores every setting to the value the connection started with (`RESET ALL`).
+    pub fn reset_all(&mut self) {
+        self.values = self.initial.clone();
     }
 
     /// Every setting as (name, value, description), for `SHOW ALL`.

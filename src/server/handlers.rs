@@ -406,6 +406,8 @@ impl ErrorHandler for SqlStateErrors {
 /// The state of one connection: its DataFusion session and Postgres settings.
 pub struct Connection {
     ctx: SessionContext,
+    /// The session's DataFusion options as the connection started (for `RESET ALL`).
+    initial_options: datafusion::config::ConfigOptions,
     settings: Mutex<PgSettings>,
     interrupt: Arc<Interrupt>,
     role: Role,
@@ -470,25 +472,21 @@ fn connection<C: ClientInfo + ?Sized>(
     let (pid, _) = client.pid_and_secret_key();
     Ok(extensions.get_or_insert_with(|| {
         let mut settings = PgSettings::from_startup(client.metadata());
-        settings.set(
+        settings.start_with(
             "statement_timeout",
             &planner.statement_timeout_ms.to_string(),
         );
         let ctx = planner.engine.new_session_for(role);
-        // `timestamptz` literals, casts and now() carry the session TimeZone, as in Postgres
-        // (DataFusion's default is none: they would come back as `timestamp`).
         if let Some(time_zone) = settings.get("timezone") {
-            ctx.state_ref()
-                .write()
-                .config_mut()
-                .options_mut()
-                .execution
-                .time_zone = Some(time_zone.to_owned());
+            set_time_zone(&ctx, time_zone);
         }
+        // What RESET ALL restores of DataFusion's options (`SET datafusion.…`).
+        let initial_options = ctx.state().config().options().as_ref().clone();
         // Advisory locks belong to the connection: released when its session is dropped.
         crate::pg_compat::register_session_functions(&ctx, &login, pid);
         Connection {
             ctx,
+            initial_options,
             settings: Mutex::new(settings),
             interrupt: interrupt.unwrap_or_default(),
             role,
@@ -506,6 +504,8 @@ pub enum Prepared {
     Set(String, String),
     /// `RESET name`.
     Reset(String),
+    /// `RESET ALL` and `DISCARD ALL` (the tag): every setting back to the connection's start.
+    ResetAll(&'static str),
     /// A statement accepted for compatibility that changes nothing here, with its tag.
     Acknowledge(&'static str),
     /// `BEGIN` / `START TRANSACTION`.
@@ -607,7 +607,7 @@ fn classify(statement: &Statement) -> Option<Prepared> {
         }
         Statement::Set(_) => Some(Prepared::Acknowledge("SET")),
         Statement::Reset(reset) => Some(match &reset.reset {
-            datafusion::sql::sqlparser::ast::Reset::ALL => Prepared::Acknowledge("RESET"),
+            datafusion::sql::sqlparser::ast::Reset::ALL => Prepared::ResetAll("RESET"),
             datafusion::sql::sqlparser::ast::Reset::ConfigurationParameter(name) => {
                 Prepared::Reset(name.to_string())
             }
@@ -633,7 +633,15 @@ fn classify(statement: &Statement) -> Option<Prepared> {
             cursor: datafusion::sql::sqlparser::ast::CloseCursor::All,
         } => Some(Prepared::Acknowledge("CLOSE CURSOR ALL")),
         Statement::UNLISTEN { .. } => Some(Prepared::Acknowledge("UNLISTEN")),
-        Statement::Discard { .. } => Some(Prepared::Acknowledge("DISCARD ALL")),
+        Statement::Discard {
+            object_type: datafusion::sql::sqlparser::ast::DiscardObject::ALL,
+        } => Some(Prepared::ResetAll("DISCARD ALL")),
+        // Plans, sequences and temporary tables: none are kept per session here.
+        Statement::Discard { object_type } => Some(Prepared::Acknowledge(match object_type {
+            datafusion::sql::sqlparser::ast::DiscardObject::PLANS => "DISCARD PLANS",
+            datafusion::sql::sqlparser::ast::DiscardObject::SEQUENCES => "DISCARD SEQUENCES",
+            _ => "DISCARD TEMP",
+        })),
         Statement::Deallocate { .. } => Some(Prepared::Acknowledge("DEALLOCATE")),
         _ => None,
     }
@@ -682,10 +690,14 @@ impl QueryService {
                 Ok(Response::Execution(Tag::new("SET")))
             }
             Prepared::Reset(name) => {
-                if !conn.settings().reset(name) {
-                    return Err(unknown_setting(name));
-                }
+                reset(conn, name)?;
                 Ok(Response::Execution(Tag::new("RESET")))
+            }
+            Prepared::ResetAll(tag) => {
+                conn.settings().reset_all();
+                *conn.ctx.state_ref().write().config_mut().options_mut() =
+                    conn.initial_options.clone();
+                Ok(Response::Execution(Tag::new(tag)))
             }
             Prepared::Acknowledge(tag) => Ok(Response::Execution(Tag::new(tag))),
             Prepared::Begin => {
@@ -899,8 +911,56 @@ fn show(conn: &Connection, name: &str) -> PgWireResult<DataFrame> {
 
 /// `SET name = value`: Postgres settings are kept per connection; the time zone is also
 /// applied to the DataFusion session so `now()` and timestamp literals follow it.
+/// The session's time zone for DataFusion: `timestamptz` literals, casts, `now()`,
+/// `extract` and `date_trunc` carry it, as in Postgres (DataFusion's default is none: they
+/// would come back as `timestamp`). The one place it is set; `TimeZone` in the Postgres
+/// settings is the other copy, kept equal by `set` and `reset`.
+fn set_time_zone(ctx: &SessionContext, time_zone: &str) {
+    ctx.state_ref()
+        .write()
+        .config_mut()
+        .options_mut()
+        .execution
+        .time_zone = Some(time_zone.to_owned());
+}
+
+/// `RESET name`: a Postgres setting back to the connection's start (the time zone in both
+/// copies), a `datafusion.*` option back to the session's start.
+fn reset(conn: &Connection, name: &str) -> PgWireResult<()> {
+    let option = name.to_ascii_lowercase();
+    if option.starts_with("datafusion.") {
+        let initial = conn
+            .initial_options
+            .entries()
+            .into_iter()
+            .find(|entry| entry.key == option)
+            .ok_or_else(|| unknown_setting(name))?;
+        let state = conn.ctx.state_ref();
+        let mut state = state.write();
+        return state
+            .config_mut()
+            .options_mut()
+            .set(&option, initial.value.as_deref().unwrap_or_default())
+            .map_err(|e| pg_error(&e));
+    }
+    let restored = {
+        let mut settings = conn.settings();
+        if !settings.reset(name) {
+            return Err(unknown_setting(name));
+        }
+        settings.get("timezone").map(str::to_owned)
+    };
+    if normalize_setting(name) == "timezone"
+        && let Some(time_zone) = restored
+    {
+        set_time_zone(&conn.ctx, &time_zone);
+    }
+    Ok(())
+}
+
 async fn set(conn: &Connection, name: &str, value: &str) -> PgWireResult<()> {
     if normalize_setting(name) == "timezone" {
+        // Checked as DataFusion checks a zone, then set in both copies.
         let sql = format!(
             "SET datafusion.execution.time_zone = '{}'",
             value.replace('\'', "''")
@@ -1007,10 +1067,8 @@ impl QueryService {
                             Arc::clone(&format_options),
                         )
                         .await;
-                    if outcome.is_ok()
-                        && let Some(status) = reported_setting(conn, &prepared)
-                    {
-                        statuses.push(status);
+                    if outcome.is_ok() {
+                        statuses.extend(reported_settings(conn, &prepared));
                     }
                     outcome
                 }
@@ -1032,10 +1090,31 @@ impl QueryService {
 /// The ParameterStatus message Postgres sends when a SET or RESET changes a setting it
 /// reports to clients (`GUC_REPORT`): psycopg and pgjdbc, for example, convert
 /// `timestamptz` values into the `TimeZone` last reported.
-fn reported_setting(conn: &Connection, prepared: &Prepared) -> Option<PgWireBackendMessage> {
-    let (Prepared::Set(name, _) | Prepared::Reset(name)) = prepared else {
-        return None;
-    };
+fn reported_settings(conn: &Connection, prepared: &Prepared) -> Vec<PgWireBackendMessage> {
+    match prepared {
+        Prepared::Set(name, _) | Prepared::Reset(name) => {
+            reported_setting(conn, name).into_iter().collect()
+        }
+        // Postgres reports each of them again after RESET ALL.
+        Prepared::ResetAll(_) => REPORTED
+            .iter()
+            .filter_map(|name| reported_setting(conn, name))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The settings Postgres reports to clients, by their lower-case names.
+const REPORTED: [&str; 6] = [
+    "timezone",
+    "datestyle",
+    "intervalstyle",
+    "application_name",
+    "client_encoding",
+    "standard_conforming_strings",
+];
+
+fn reported_setting(conn: &Connection, name: &str) -> Option<PgWireBackendMessage> {
     let reported = match normalize_setting(name).as_str() {
         "timezone" => "TimeZone",
         "datestyle" => "DateStyle",
@@ -1326,10 +1405,10 @@ impl ExtendedQueryHandler for QueryService {
         .await
         .map_err(|e| pg_error(&e))
         .and_then(|outcome| outcome);
-        if outcome.is_ok()
-            && let Some(status) = reported_setting(&conn, prepared)
-        {
-            client.feed(status).await?;
+        if outcome.is_ok() {
+            for status in reported_settings(&conn, prepared) {
+                client.feed(status).await?;
+            }
         }
         match outcome {
             // pgwire would collect every row of the portal before sending the first one (its

@@ -7,6 +7,7 @@ mod faults;
 mod functions;
 mod harness;
 mod ingest;
+mod reset;
 mod result_cache;
 mod rules;
 mod security;
