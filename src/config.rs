@@ -156,8 +156,26 @@ fn parse_bytes(value: &str) -> Result<usize, String> {
     Ok((number * scale) as usize)
 }
 
+/// Parses a Postgres duration setting (`0`, `5000`, `5s`, `250ms`, `2min`) into milliseconds.
+pub fn parse_timeout_ms(value: &str) -> Option<u64> {
+    let value = value.trim().trim_matches('\'');
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "" | "ms" => 1,
+        "s" => 1000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    number.checked_mul(scale)
+}
+
 fn parse_duration_ms(value: &str) -> Result<u64, String> {
-    crate::server::parse_timeout_ms(value)
+    parse_timeout_ms(value)
         .ok_or_else(|| format!("'{value}' is not a duration like 0, 500ms, 30s or 5min"))
 }
 
@@ -382,5 +400,20 @@ impl From<&GenerateArgs> for GenerateOptions {
             start_date: args.start_date.unwrap_or(defaults.start_date),
             progress: !args.quiet,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_with_postgres_units() {
+        assert_eq!(parse_timeout_ms("0"), Some(0));
+        assert_eq!(parse_timeout_ms("250"), Some(250));
+        assert_eq!(parse_timeout_ms("250ms"), Some(250));
+        assert_eq!(parse_timeout_ms("5s"), Some(5000));
+        assert_eq!(parse_timeout_ms("'2min'"), Some(120_000));
+        assert_eq!(parse_timeout_ms("soon"), None);
     }
 }

@@ -8,6 +8,12 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
+/// The database (catalog) name clients connect to.
+pub const DATABASE: &str = "callqa";
+
+/// The schema holding the tables.
+pub const SCHEMA: &str = "public";
+
 /// Name of the hive partition column (the call's UTC start date) of partitioned tables.
 pub const PARTITION_COLUMN: &str = "date";
 

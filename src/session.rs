@@ -24,11 +24,7 @@ use crate::object_store_root::ObjectRoot;
 use crate::users::Role;
 use crate::{Result, pg_compat};
 
-/// The database (catalog) name clients connect to.
-pub const DATABASE: &str = "callqa";
-
-/// The schema holding the tables.
-pub const SCHEMA: &str = "public";
+pub use crate::schema::{DATABASE, SCHEMA};
 
 /// The shared query engine of a process.
 #[derive(Debug)]

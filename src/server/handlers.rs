@@ -40,13 +40,14 @@ use pgwire::types::format::FormatOptions;
 
 use super::admission::StartupGate;
 use super::errors::{map_api_error, pg_error, user_error};
-use super::interrupt::{Interrupt, Interrupts, guarded_rows, parse_timeout_ms, timed_out};
+use super::interrupt::{Interrupt, Interrupts, guarded_rows, timed_out};
 use super::params::bind_parameters;
 use super::result_cache::{Cached, ResultCache, ResultCacheConfig};
 use super::runtimes::on_planning_stack;
 use super::scram;
 use super::transaction::{SavepointCommand, TransactionBlock};
 use super::type_introspection;
+use crate::config::parse_timeout_ms;
 use crate::pg_compat::{
     PgSettings, SERVER_VERSION, normalize_setting, settings_column_name, substitute_current_setting,
 };

@@ -184,37 +184,9 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Parses a Postgres duration setting (`0`, `5000`, `5s`, `250ms`, `2min`) into milliseconds.
-pub fn parse_timeout_ms(value: &str) -> Option<u64> {
-    let value = value.trim().trim_matches('\'');
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let scale = match unit.trim() {
-        "" | "ms" => 1,
-        "s" => 1000,
-        "min" => 60_000,
-        "h" => 3_600_000,
-        _ => return None,
-    };
-    number.checked_mul(scale)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timeouts_parse_with_postgres_units() {
-        assert_eq!(parse_timeout_ms("0"), Some(0));
-        assert_eq!(parse_timeout_ms("250"), Some(250));
-        assert_eq!(parse_timeout_ms("250ms"), Some(250));
-        assert_eq!(parse_timeout_ms("5s"), Some(5000));
-        assert_eq!(parse_timeout_ms("'2min'"), Some(120_000));
-        assert_eq!(parse_timeout_ms("soon"), None);
-    }
 
     #[tokio::test]
     async fn a_cancel_after_the_start_ends_the_wait_and_earlier_ones_do_not() {

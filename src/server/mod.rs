@@ -27,7 +27,6 @@ use admission::{AcceptBackoff, Admission};
 
 pub use errors::sqlstate;
 pub use handlers::{Access, Handlers};
-pub use interrupt::parse_timeout_ms;
 pub use result_cache::ResultCacheConfig;
 
 use crate::config::ServerConfig;

@@ -33,7 +33,7 @@ use datafusion::prelude::SessionContext;
 use postgres_types::Type;
 
 use crate::catalog::TableSummary;
-use crate::session::{DATABASE, SCHEMA};
+use crate::schema::{DATABASE, SCHEMA};
 
 pub use types::{display_name, information_schema_name, pg_type};
 
