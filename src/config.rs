@@ -63,7 +63,7 @@ pub struct UserAddArgs {
     #[arg(long, env = "CALLQA_USERS", default_value = "callqa-users")]
     pub users: PathBuf,
     /// `analyst` (read only) or `admin` (also reloads rules).
-    #[arg(long, default_value = "analyst", value_parser = ["analyst", "admin"])]
+    #[arg(long, env = "CALLQA_ROLE", default_value = "analyst", value_parser = ["analyst", "admin"])]
     pub role: String,
 }
 
@@ -228,13 +228,13 @@ pub struct IngestArgs {
     #[arg(required = true)]
     pub inputs: Vec<String>,
     /// Write the valid records and report the rejected ones instead of stopping at the first.
-    #[arg(long)]
+    #[arg(long, env = "CALLQA_SKIP_INVALID")]
     pub skip_invalid: bool,
     /// File to write the rejected records to (JSON Lines: file, line, id, reason).
-    #[arg(long)]
+    #[arg(long, env = "CALLQA_REPORT")]
     pub report: Option<PathBuf>,
     /// Start time (RFC 3339) for Transcribe files whose recording name carries none.
-    #[arg(long)]
+    #[arg(long, env = "CALLQA_DEFAULT_STARTED_AT")]
     pub default_started_at: Option<String>,
 }
 
@@ -406,6 +406,30 @@ impl From<&GenerateArgs> for GenerateOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The README promises an environment twin for every flag: each named flag of each
+    /// command has one.
+    #[test]
+    fn every_flag_has_an_environment_variable() {
+        use clap::CommandFactory;
+        let mut missing = Vec::new();
+        let cli = Cli::command();
+        let mut commands = vec![&cli];
+        while let Some(command) = commands.pop() {
+            commands.extend(command.get_subcommands());
+            for arg in command.get_arguments() {
+                let named = arg.get_long().is_some();
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if named && !builtin && arg.get_env().is_none() {
+                    missing.push(format!("{} --{}", command.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "flags without an environment variable: {missing:?}"
+        );
+    }
 
     #[test]
     fn timeouts_parse_with_postgres_units() {
