@@ -392,6 +392,41 @@ pub async fn plan_statement(
     plan_statement_as(ctx, statement, Role::Admin).await
 }
 
+/// A statement callqa refuses for who runs it or what it would do, with its SQLSTATE: the
+/// server sends the code as is (it is never parsed back from the message).
+#[derive(Debug)]
+pub struct Refusal {
+    /// The SQLSTATE.
+    pub code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    /// `insufficient_privilege`.
+    pub const PERMISSION_DENIED: &'static str = "42501";
+    /// `read_only_sql_transaction`: callqa serves data read-only, for every role.
+    pub const READ_ONLY: &'static str = "25006";
+
+    fn error(code: &'static str, message: impl Into<String>) -> datafusion::error::DataFusionError {
+        datafusion::error::DataFusionError::External(Box::new(Refusal {
+            code,
+            message: message.into(),
+        }))
+    }
+
+    fn permission(message: impl Into<String>) -> datafusion::error::DataFusionError {
+        Refusal::error(Refusal::PERMISSION_DENIED, message)
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
 /// Functions that change server state: admins only.
 const ADMIN_FUNCTIONS: [&str; 1] = ["callqa_reload_rules"];
 
@@ -417,7 +452,6 @@ pub async fn plan_statement_typed(
     role: Role,
     param_types: &[datafusion::sql::sqlparser::ast::DataType],
 ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
-    use datafusion::error::DataFusionError;
     use datafusion::sql::parser::Statement as DfStatement;
     refuse_server_files(&statement)?;
     pg_compat::name_unnamed_columns(&mut statement);
@@ -450,17 +484,22 @@ pub async fn plan_statement_typed(
     }
     check_statement(&plan, role)?;
     if let Some(verb) = write_verb(&plan) {
-        return Err(DataFusionError::Plan(match role {
-            Role::Analyst => format!("permission denied: role analyst cannot execute {verb}"),
-            Role::Admin => format!(
-                "cannot execute {verb} in a read-only session: callqa serves data read-only"
+        return Err(match role {
+            Role::Analyst => Refusal::permission(format!(
+                "permission denied: role analyst cannot execute {verb}"
+            )),
+            Role::Admin => Refusal::error(
+                Refusal::READ_ONLY,
+                format!(
+                    "cannot execute {verb} in a read-only session: callqa serves data read-only"
+                ),
             ),
-        }));
+        });
     }
     if role == Role::Analyst
         && let Some(name) = ADMIN_FUNCTIONS.iter().find(|f| calls_function(&plan, f))
     {
-        return Err(DataFusionError::Plan(format!(
+        return Err(Refusal::permission(format!(
             "permission denied: {name}() needs the admin role"
         )));
     }
@@ -485,7 +524,7 @@ fn refuse_server_files(
         ),
         _ => return Ok(()),
     };
-    Err(datafusion::error::DataFusionError::Plan(format!(
+    Err(Refusal::permission(format!(
         "permission denied: must be superuser or have privileges of the {role} role to \
          COPY {what} (callqa gives no role the server's files; use COPY … TO STDOUT or psql's \\copy)"
     )))
@@ -523,10 +562,9 @@ fn check_statement(
         _ => false,
     };
     if verbose && role == Role::Analyst {
-        return Err(DataFusionError::Plan(
+        return Err(Refusal::permission(
             "permission denied: EXPLAIN VERBOSE prints column statistics (raw min/max values); \
-             an analyst may use EXPLAIN and EXPLAIN ANALYZE"
-                .to_owned(),
+             an analyst may use EXPLAIN and EXPLAIN ANALYZE",
         ));
     }
     let LogicalPlan::Statement(statement) = plan else {
@@ -538,7 +576,7 @@ fn check_statement(
             let per_session = SESSION_SETTINGS.iter().any(|p| name.starts_with(p));
             let admin_only = ADMIN_SESSION_SETTINGS.contains(&name.as_str());
             if !per_session || (admin_only && role == Role::Analyst) {
-                return Err(DataFusionError::Plan(format!(
+                return Err(Refusal::permission(format!(
                     "permission denied to set parameter \"{}\"",
                     set.variable
                 )));

@@ -39,6 +39,9 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         }
         DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => "58030",
         DataFusionError::ParquetError(_) => "XX001",
+        DataFusionError::External(e) if e.is::<crate::session::Refusal>() => e
+            .downcast_ref::<crate::session::Refusal>()
+            .map_or("42501", |refusal| refusal.code),
         DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => "55P03",
         DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => "54001",
         DataFusionError::External(e) if e.is::<crate::pg_compat::ValueTooLarge>() => "54000",
@@ -53,11 +56,7 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
 }
 
 fn plan_sqlstate(message: &str) -> &'static str {
-    if message.contains("in a read-only session") {
-        "25006"
-    } else if message.starts_with("permission denied") {
-        "42501"
-    } else if message.starts_with("table '") && message.contains("' not found") {
+    if message.starts_with("table '") && message.contains("' not found") {
         "42P01"
     } else if message.starts_with("Invalid function")
         || message.contains("No function matches")
@@ -99,7 +98,8 @@ pub fn pg_error(err: &DataFusionError) -> PgWireError {
     let message = match err.find_root() {
         // callqa's own refusals say what they mean without DataFusion's "External error: ".
         DataFusionError::External(e)
-            if e.is::<crate::pg_compat::StatementTooDeep>()
+            if e.is::<crate::session::Refusal>()
+                || e.is::<crate::pg_compat::StatementTooDeep>()
                 || e.is::<crate::pg_compat::ValueTooLarge>()
                 || e.is::<crate::planner::logical::checked_constant_arithmetic::IntegerOutOfRange>() =>
         {
