@@ -22,6 +22,12 @@ fn serve_on_a_free_port() -> (std::process::Child, String, u16) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let (line, port) = announced_port(&mut child);
+    (child, line, port)
+}
+
+/// The line a `callqa serve` child announced itself with on stdout, and its port.
+fn announced_port(child: &mut std::process::Child) -> (String, u16) {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -33,7 +39,7 @@ fn serve_on_a_free_port() -> (std::process::Child, String, u16) {
         .unwrap()
         .parse()
         .unwrap();
-    (child, line, port)
+    (line, port)
 }
 
 fn stderr_of(output: &std::process::Output) -> String {
@@ -355,15 +361,7 @@ async fn no_log_level_writes_sql_literals_parameters_or_transcripts() {
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line["callqa listening on 127.0.0.1:".len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let (_, port) = announced_port(&mut child);
     let conninfo = format!("host=127.0.0.1 port={port} user=analyst dbname=callqa");
     let (client, connection) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls)
         .await
@@ -424,15 +422,8 @@ async fn accept_backs_off_when_file_descriptors_run_out() {
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line["callqa listening on ".len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let (_, port) = announced_port(&mut child);
+    let addr = format!("127.0.0.1:{port}");
     let mut held = Vec::new();
     for _ in 0..300 {
         match tokio::net::TcpStream::connect(&addr).await {
@@ -443,11 +434,8 @@ async fn accept_backs_off_when_file_descriptors_run_out() {
     // The sockets stay for three seconds: a spinning loop would log thousands of lines.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     drop(held);
-    let conninfo = format!(
-        "host={} port={} user=analyst dbname=callqa connect_timeout=20",
-        &addr[..addr.rfind(':').unwrap()],
-        &addr[addr.rfind(':').unwrap() + 1..]
-    );
+    let conninfo =
+        format!("host=127.0.0.1 port={port} user=analyst dbname=callqa connect_timeout=20");
     let mut answered = None;
     for _ in 0..40 {
         if let Ok((client, connection)) =

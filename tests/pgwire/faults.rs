@@ -13,12 +13,7 @@ use crate::harness::{TestServer, copy_dir, explain_text, sample_data};
 
 async fn calls_answered_correctly(server: &TestServer) {
     let client = server.connect().await;
-    let n: i64 = client
-        .query_one("select count(*) from calls", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(n, server.rows_of("calls"));
+    server.assert_counts_calls(&client).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

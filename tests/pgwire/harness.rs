@@ -114,6 +114,16 @@ impl TestServer {
         i64::try_from(summary.rows).expect("fits i64")
     }
 
+    /// Asserts that `client` (still usable after whatever the test did) counts every call.
+    pub async fn assert_counts_calls(&self, client: &Client) {
+        let n: i64 = client
+            .query_one("select count(*) from calls", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, self.rows_of("calls"));
+    }
+
     /// Asserts that `client` (still usable after whatever the test did) counts every agent.
     pub async fn assert_counts_agents(&self, client: &Client) {
         let n: i64 = client

@@ -93,15 +93,6 @@ fn assert_refused_and_closed(messages: &[(u8, Vec<u8>)], code: &str) {
     }
 }
 
-async fn count_calls(server: &TestServer, client: &tokio_postgres::Client) {
-    let n: i64 = client
-        .query_one("select count(*) from calls", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(n, server.rows_of("calls"));
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_query_after_a_refused_tls_requirement_gets_no_answer() {
     let dir = tempfile::tempdir().unwrap();
@@ -179,7 +170,7 @@ async fn a_query_after_a_wrong_password_or_an_unknown_user_gets_no_answer() {
     );
     let (client, connection) = tokio_postgres::connect(&conninfo, NoTls).await.unwrap();
     tokio::spawn(connection);
-    count_calls(&server, &client).await;
+    server.assert_counts_calls(&client).await;
     server.stop().await;
 }
 
@@ -210,8 +201,8 @@ async fn connections_count_from_accept_and_a_startup_that_stalls_is_dropped() {
         started.elapsed()
     );
     let next = server.connect().await;
-    count_calls(&server, &next).await;
-    count_calls(&server, &member).await;
+    server.assert_counts_calls(&next).await;
+    server.assert_counts_calls(&member).await;
     server.stop().await;
 }
 
@@ -237,10 +228,10 @@ async fn a_flood_of_sockets_that_never_log_in_is_bounded() {
         dropped >= 300 - 256,
         "only 256 startups are kept: {dropped} dropped"
     );
-    count_calls(&server, &member).await;
+    server.assert_counts_calls(&member).await;
     drop(flood);
     let after = server.connect().await;
-    count_calls(&server, &after).await;
+    server.assert_counts_calls(&after).await;
     server.stop().await;
 }
 
@@ -307,7 +298,7 @@ async fn statements_too_deep_for_a_stack_get_54001_and_the_server_lives() {
     );
     let n: i64 = client.query_one(&ors, &[]).await.unwrap().get(0);
     assert_eq!(n, server.rows_of("calls"));
-    count_calls(&server, &client).await;
+    server.assert_counts_calls(&client).await;
     server.stop().await;
 }
 
@@ -444,7 +435,7 @@ async fn bind_messages_are_checked_before_anything_is_decoded() {
         }
     }
     let client = server.connect().await;
-    count_calls(&server, &client).await;
+    server.assert_counts_calls(&client).await;
     server.stop().await;
 }
 
@@ -581,7 +572,7 @@ async fn settings_outside_the_session_prepare_and_verbose_explain_are_refused_fo
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
-    count_calls(&server, &lena).await;
+    server.assert_counts_calls(&lena).await;
     server.stop().await;
 }
 
@@ -645,7 +636,7 @@ async fn functions_that_build_large_values_are_refused_before_they_allocate() {
     assert_eq!(row.get::<_, i32>(4), 3);
     assert_eq!(row.get::<_, i32>(5), 4);
     assert_eq!(row.get::<_, i32>(6), 10_000_000);
-    count_calls(&server, &client).await;
+    server.assert_counts_calls(&client).await;
     server.stop().await;
 
     // Without --memory-limit one call still builds at most 4 GiB for a batch.
@@ -660,7 +651,7 @@ async fn functions_that_build_large_values_are_refused_before_they_allocate() {
         .as_deref(),
         Some("53200")
     );
-    count_calls(&server, &client).await;
+    server.assert_counts_calls(&client).await;
     server.stop().await;
 }
 
@@ -698,7 +689,7 @@ async fn a_bad_length_or_invalid_utf8_ends_the_connection_with_its_sqlstate() {
         );
     }
     let client = server.connect().await;
-    count_calls(&server, &client).await;
+    server.assert_counts_calls(&client).await;
     server.stop().await;
 }
 
