@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use callqa::config::EngineConfig;
-use callqa::session::{Engine, parse_sql, plan_statement};
+use callqa::engine::{Engine, parse_sql, plan_statement};
 use datafusion::arrow::array::{Array, Float64Array, RecordBatch};
 use datafusion::arrow::compute::{cast, sum};
 use datafusion::arrow::datatypes::DataType;

@@ -269,7 +269,7 @@ pub struct EngineConfig {
     /// Folder of QA rule files; `None`: `rules/` of the data root, else the built-in set.
     pub rules: Option<String>,
     /// Object-store settings that override the environment (`s3://` data roots).
-    pub object_store: crate::object_store_root::ObjectStoreSettings,
+    pub object_store: crate::data::object_store_root::ObjectStoreSettings,
     /// Memory for all running queries together, in bytes (`None`: no limit). Sorts and
     /// aggregations spill to disk to stay inside it; what cannot spill fails with 53200.
     pub memory_limit: Option<usize>,

@@ -149,7 +149,7 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             Ok(())
         }
         Command::Sql(args) => {
-            let output = Box::pin(callqa::sql_shell::run_sql(
+            let output = Box::pin(callqa::engine::sql_shell::run_sql(
                 &EngineConfig::from(&args.data),
                 &args.command,
             ))

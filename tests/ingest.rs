@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use callqa::config::EngineConfig;
+use callqa::engine::Engine;
 use callqa::generate::{GenerateOptions, generate, generate_jsonl};
 use callqa::ingest::{IngestOptions, ingest};
-use callqa::session::Engine;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 
 fn options(out: &Path, calls: u64) -> GenerateOptions {

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use callqa::config::EngineConfig;
+use callqa::data::object_store_root::ObjectStoreSettings;
+use callqa::engine::Engine;
 use callqa::generate::{GenerateOptions, generate, generate_jsonl};
 use callqa::ingest::{IngestOptions, ingest_with};
-use callqa::object_store_root::ObjectStoreSettings;
 use callqa::server::Server;
-use callqa::session::Engine;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use callqa::config::EngineConfig;
-use callqa::session::{Engine, parse_sql, plan_statement};
+use callqa::engine::{Engine, parse_sql, plan_statement};
 use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};

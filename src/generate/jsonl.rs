@@ -14,11 +14,11 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::catalog::visible_parquet_files;
+use crate::data::root::visible_parquet_files;
+use crate::data::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
 use crate::ingest::record::{
     AgentRecord, CallRecord, FeatureRecord, Speaker, SurveyRecord, UtteranceRecord,
 };
-use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
 use crate::{Error, Result};
 
 /// Writes `calls.jsonl` and `agents.jsonl` into `out` from the data root `parquet`, one date
@@ -157,7 +157,7 @@ fn partition_dates(folder: &Path) -> Result<Vec<NaiveDate>> {
 }
 
 fn read(root: &Path, table: &TableDef, date: Option<NaiveDate>) -> Result<Vec<RecordBatch>> {
-    let folder = crate::parquet_files::table_folder(root, table, date);
+    let folder = crate::data::parquet_files::table_folder(root, table, date);
     let mut files = Vec::new();
     visible_parquet_files(&folder, &mut files).map_err(|(path, e)| Error::io(path, e))?;
     let mut batches = Vec::new();

@@ -19,9 +19,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal};
 
-use crate::parquet_files::TableFileWriter;
-use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, UTTERANCES, all_tables};
-use crate::table_rows::{
+use crate::data::parquet_files::TableFileWriter;
+use crate::data::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, UTTERANCES, all_tables};
+use crate::data::table_rows::{
     AgentRows, Buffered, CallRows, FeatureRows, SurveyRows, UtteranceRows, finish_batch,
 };
 use crate::{Error, Result};

@@ -24,10 +24,10 @@ use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::schema::types::SchemaDescriptor;
 
-use crate::object_store_root::ObjectStoreSettings;
-use crate::parquet_files::TableFileWriter;
-use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
-use crate::table_rows::{
+use crate::data::object_store_root::ObjectStoreSettings;
+use crate::data::parquet_files::TableFileWriter;
+use crate::data::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
+use crate::data::table_rows::{
     AgentRows, Buffered, CallRows, Columns, FeatureRows, SurveyRows, UtteranceRows,
 };
 use crate::{Error, Result};
@@ -98,7 +98,7 @@ pub fn ingest_with(opts: &IngestOptions, settings: &ObjectStoreSettings) -> Resu
     if let Some(url) = opts
         .root
         .to_str()
-        .filter(|root| crate::object_store_root::is_object_store_url(root))
+        .filter(|root| crate::data::object_store_root::is_object_store_url(root))
     {
         return object_store_publish::ingest(url, opts, settings);
     }
@@ -549,7 +549,7 @@ fn append_call(rows: &mut CallRows, call: &ValidCall) {
 /// The ids already in a table's visible files (one column read from each).
 fn existing_ids(root: &Path, table: &TableDef, column: &str) -> Result<HashSet<String>> {
     let mut files = Vec::new();
-    crate::catalog::visible_parquet_files(&root.join(table.name), &mut files)
+    crate::data::root::visible_parquet_files(&root.join(table.name), &mut files)
         .map_err(|(path, e)| Error::io(path, e))?;
     let mut ids = HashSet::new();
     for path in files {

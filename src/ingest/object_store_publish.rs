@@ -1,7 +1,7 @@
 //! Publishing an ingest run to a data root in object storage (`s3://bucket/prefix`).
 //!
 //! The run is staged in a local temporary folder exactly as for a local root (sorted Parquet
-//! files written by [`crate::parquet_files::TableFileWriter`]), then published with a commit
+//! files written by [`crate::data::parquet_files::TableFileWriter`]), then published with a commit
 //! protocol equivalent to [`super::staging`]:
 //!
 //! 1. every file is uploaded to `<prefix>/_ingest/<run>/<table>/date=…/<name>.parquet`
@@ -30,10 +30,13 @@ use object_store::{
     ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion, WriteMultipart,
 };
 
-use super::staging::{Recovered, Run, STAGING_DIR};
+use super::staging::{Recovered, Run};
 use super::{IngestOptions, IngestSummary};
-use crate::object_store_root::{ObjectReader, ObjectRoot, ObjectStoreSettings, on_own_runtime};
-use crate::schema::{AGENTS, CALLS, TableDef};
+use crate::data::object_store_root::{
+    ObjectReader, ObjectRoot, ObjectStoreSettings, on_own_runtime,
+};
+use crate::data::schema::STAGING_DIR;
+use crate::data::schema::{AGENTS, CALLS, TableDef};
 use crate::{Error, Result};
 
 /// A lock object older than this is taken as left by a killed run.

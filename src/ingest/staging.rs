@@ -7,7 +7,7 @@
 //! before the commit file exists, the next run deletes the staging folder; if it dies during
 //! the renames, the next run (or the next engine start, [`finish_interrupted_runs`])
 //! finishes them. Readers never see part of a run: until the commit file is gone, table
-//! listings hide every file it names ([`crate::table_file_store`]).
+//! listings hide every file it names ([`crate::data::table_file_store`]).
 //! One run at a time holds `<root>/_ingest/lock`.
 
 use std::fs::File;
@@ -16,9 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
-/// Folder under the data root where runs are staged (hidden from table listings: it is not
-/// a table folder, and its name starts with `_`).
-pub const STAGING_DIR: &str = "_ingest";
+use crate::data::schema::STAGING_DIR;
 
 const LOCK_FILE: &str = "lock";
 const COMMIT_SUFFIX: &str = ".commit";
@@ -199,7 +197,7 @@ fn finish(commit: &Path, run_dir: &Path) -> Result<()> {
 /// uncommitted ones, as the next `callqa ingest` would, so that a kill during the renames
 /// does not leave part of a run visible until then. Skipped while an ingest holds the lock
 /// (it finishes its own run; the listing hides it meanwhile, see
-/// [`crate::table_file_store`]) and on a data root without `_ingest/`. A root the server
+/// [`crate::data::table_file_store`]) and on a data root without `_ingest/`. A root the server
 /// may not write is served as it is: the failure is logged, and listings still hide the
 /// unfinished run.
 pub fn finish_interrupted_runs(root: &Path) -> Option<Recovered> {

@@ -98,7 +98,7 @@ fn reads_data(statement: &Statement) -> bool {
         let data = match super::rewrite::name_parts(name).as_slice() {
             [table] => DATA_RELATIONS.contains(&table.as_str()),
             [schema, table] | [_, schema, table] => {
-                schema == crate::schema::SCHEMA && DATA_RELATIONS.contains(&table.as_str())
+                schema == crate::data::schema::SCHEMA && DATA_RELATIONS.contains(&table.as_str())
             }
             _ => false,
         };

@@ -227,7 +227,7 @@ mod tests {
     use super::*;
 
     fn format_of(sql: &str) -> CopyFormat {
-        let statement = crate::session::parse_sql(sql).unwrap().remove(0);
+        let statement = crate::engine::parse_sql(sql).unwrap().remove(0);
         copy_to_stdout(&statement).unwrap().unwrap().1
     }
 
@@ -273,11 +273,11 @@ mod tests {
 
     #[test]
     fn other_copies_are_not_intercepted() {
-        let statement = crate::session::parse_sql("COPY (select 1) TO '/tmp/x.csv'")
+        let statement = crate::engine::parse_sql("COPY (select 1) TO '/tmp/x.csv'")
             .unwrap()
             .remove(0);
         assert!(copy_to_stdout(&statement).is_none());
-        let statement = crate::session::parse_sql("COPY (select 1) TO STDOUT (FORMAT binary)")
+        let statement = crate::engine::parse_sql("COPY (select 1) TO STDOUT (FORMAT binary)")
             .unwrap()
             .remove(0);
         assert!(copy_to_stdout(&statement).unwrap().is_err());

@@ -39,8 +39,8 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
         }
         DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => "58030",
         DataFusionError::ParquetError(_) => "XX001",
-        DataFusionError::External(e) if e.is::<crate::session::Refusal>() => e
-            .downcast_ref::<crate::session::Refusal>()
+        DataFusionError::External(e) if e.is::<crate::engine::Refusal>() => e
+            .downcast_ref::<crate::engine::Refusal>()
             .map_or("42501", |refusal| refusal.code),
         DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => "55P03",
         DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => "54001",
@@ -98,7 +98,7 @@ pub fn pg_error(err: &DataFusionError) -> PgWireError {
     let message = match err.find_root() {
         // callqa's own refusals say what they mean without DataFusion's "External error: ".
         DataFusionError::External(e)
-            if e.is::<crate::session::Refusal>()
+            if e.is::<crate::engine::Refusal>()
                 || e.is::<crate::pg_compat::StatementTooDeep>()
                 || e.is::<crate::pg_compat::ValueTooLarge>()
                 || e.is::<crate::planner::logical::checked_constant_arithmetic::IntegerOutOfRange>() =>
@@ -159,10 +159,10 @@ mod tests {
     #[tokio::test]
     async fn writes_are_refused_as_read_only() {
         let ctx = SessionContext::new();
-        let statement = crate::session::parse_sql("create table x (a int)")
+        let statement = crate::engine::parse_sql("create table x (a int)")
             .unwrap()
             .remove(0);
-        let err = crate::session::plan_statement(&ctx, statement)
+        let err = crate::engine::plan_statement(&ctx, statement)
             .await
             .unwrap_err();
         assert_eq!(sqlstate(&err), "25006");

@@ -48,10 +48,10 @@ use super::scram;
 use super::transaction::{SavepointCommand, TransactionBlock};
 use super::type_introspection;
 use crate::config::parse_timeout_ms;
+use crate::engine::{Engine, parse_sql, plan_statement_typed};
 use crate::pg_compat::{
     PgSettings, SERVER_VERSION, normalize_setting, settings_column_name, substitute_current_setting,
 };
-use crate::session::{Engine, parse_sql, plan_statement_typed};
 use crate::users::{Role, Users};
 
 /// The handlers of one server; cheap to share between connections.

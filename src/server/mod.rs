@@ -30,7 +30,7 @@ pub use handlers::{Access, Handlers};
 pub use result_cache::ResultCacheConfig;
 
 use crate::config::ServerConfig;
-use crate::session::Engine;
+use crate::engine::Engine;
 use crate::users::Users;
 use crate::{Error, Result};
 

@@ -36,7 +36,7 @@ use datafusion::physical_plan::{RecordBatchStream, SendableRecordBatchStream};
 use datafusion::prelude::Expr;
 use futures::Stream;
 
-use crate::session::Engine;
+use crate::engine::Engine;
 use crate::users::Role;
 
 /// The name of `SHOW callqa.result_cache` (the parser hands SHOW its words without dots).
@@ -463,9 +463,9 @@ async fn data_version(engine: &Engine) -> Option<DataVersion> {
 /// table folder under `dir`: the files DataFusion's listing would read.
 fn files_fingerprint(dir: &Path) -> Option<u64> {
     let mut hasher = DefaultHasher::new();
-    for table in crate::schema::all_tables() {
+    for table in crate::data::schema::all_tables() {
         let mut files = Vec::new();
-        crate::catalog::visible_parquet_files(&dir.join(table.name), &mut files).ok()?;
+        crate::data::root::visible_parquet_files(&dir.join(table.name), &mut files).ok()?;
         for file in files {
             let metadata = std::fs::metadata(&file).ok()?;
             file.hash(&mut hasher);

@@ -401,7 +401,7 @@ fn sample_with_survey_comment(dir: &Path, comment: &str) -> PathBuf {
     use datafusion::arrow::record_batch::RecordBatch;
     let root = dir.join("data");
     crate::harness::copy_dir(&sample_data(), &root);
-    let schema = std::sync::Arc::clone(&callqa::schema::SURVEYS.schema);
+    let schema = std::sync::Arc::clone(&callqa::data::schema::SURVEYS.schema);
     let columns: Vec<ArrayRef> = vec![
         std::sync::Arc::new(StringArray::from(vec!["C20261005-000001"])),
         std::sync::Arc::new(

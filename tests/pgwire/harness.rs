@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use callqa::config::{EngineConfig, ServerConfig};
+use callqa::engine::Engine;
 use callqa::server::Server;
-use callqa::session::Engine;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};

@@ -325,7 +325,7 @@ async fn an_unreadable_file_is_reported_by_name_and_other_tables_keep_serving() 
     use datafusion::arrow::array::{Date32Array, RecordBatch, StringArray};
     let root = tempfile::tempdir().unwrap();
     let agents = RecordBatch::try_new(
-        std::sync::Arc::clone(&callqa::schema::AGENTS.schema),
+        std::sync::Arc::clone(&callqa::data::schema::AGENTS.schema),
         vec![
             std::sync::Arc::new(StringArray::from(vec!["A001", "A002"])),
             std::sync::Arc::new(StringArray::from(vec!["Li Na", "Sam Lee"])),

@@ -116,7 +116,7 @@ async fn result_cache_is_invalidated_by_a_new_parquet_file() {
     assert_eq!(counters(&client).await["hits"], 1);
 
     let agents = RecordBatch::try_new(
-        Arc::clone(&callqa::schema::AGENTS.schema),
+        Arc::clone(&callqa::data::schema::AGENTS.schema),
         vec![
             Arc::new(StringArray::from(vec!["Z901", "Z902"])),
             Arc::new(StringArray::from(vec!["New One", "New Two"])),

@@ -17,7 +17,7 @@ use postgres_types::Type;
 use super::rows::{self, optional_ints, repeat, strings};
 use super::types::{information_schema_name, pg_type};
 use super::{Facts, Overlay, keys};
-use crate::schema::{DATABASE, SCHEMA};
+use crate::data::schema::{DATABASE, SCHEMA};
 
 fn text(name: &str) -> Field {
     Field::new(name, DataType::Utf8, true)

@@ -32,8 +32,8 @@ use datafusion::logical_expr::Volatility;
 use datafusion::prelude::SessionContext;
 use postgres_types::Type;
 
-use crate::catalog::TableSummary;
-use crate::schema::{DATABASE, SCHEMA};
+use crate::data::root::TableSummary;
+use crate::data::schema::{DATABASE, SCHEMA};
 
 pub use types::{display_name, information_schema_name, pg_type};
 
@@ -280,7 +280,7 @@ async fn read_facts(
 /// Table, view and column descriptions, and each function's documentation.
 fn describe_relations(facts: &mut Facts) -> Result<()> {
     let mut descriptions = HashMap::new();
-    for table in crate::schema::all_tables() {
+    for table in crate::data::schema::all_tables() {
         let oid = facts.relation_oid(SCHEMA, table.name)?;
         descriptions.insert((oid, 0), table.description.to_owned());
     }

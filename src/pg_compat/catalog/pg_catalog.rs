@@ -11,7 +11,7 @@ use datafusion::prelude::SessionContext;
 
 use super::rows::{self, bools, int2_list_type, int2_lists, int16s, int32s, strings};
 use super::{FOREIGN_KEY_OID_OFFSET, Facts, Overlay, PRIMARY_KEY_OID_OFFSET, base_rows, keys};
-use crate::schema::SCHEMA;
+use crate::data::schema::SCHEMA;
 
 /// The bootstrap superuser's oid, the owner Postgres shows for everything.
 const OWNER_OID: i32 = 10;

@@ -13,7 +13,7 @@ use datafusion::logical_expr::utils::split_conjunction;
 use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, Operator, col, lit};
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
-use crate::schema::PARTITION_COLUMN;
+use crate::data::schema::PARTITION_COLUMN;
 
 /// The tables whose `started_at` decides their `date` partition.
 const TABLES: [&str; 1] = ["calls"];

@@ -4,7 +4,7 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 
 use crate::Result;
 use crate::config::EngineConfig;
-use crate::session::{Engine, parse_sql, plan_statement};
+use crate::engine::{Engine, parse_sql, plan_statement};
 
 /// Runs every statement of `sql` in order and returns the printed results.
 ///

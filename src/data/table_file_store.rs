@@ -16,7 +16,7 @@
 //!   file is moved out (the other tables keep serving), exactly as for an unreadable file.
 //!   Each file's footer is read once per (size, modification time).
 //! - **A corrupt page fails the query naming the file.** Column chunks and pages read from
-//!   a listed table file have their page CRCs checked here (see [`crate::page_checksums`]):
+//!   a listed table file have their page CRCs checked here (see [`crate::data::page_checksums`]):
 //!   the parquet reader checks them too, but its error does not say which file it read.
 
 use std::collections::{HashMap, HashSet};
@@ -35,9 +35,8 @@ use object_store::{
     ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
 };
 
-use crate::ingest::staging::STAGING_DIR;
-use crate::page_checksums;
-use crate::schema::{TableDef, all_tables};
+use crate::data::page_checksums;
+use crate::data::schema::{STAGING_DIR, TableDef, all_tables};
 
 /// The `file://` store of a local data root; see the module documentation.
 #[derive(Debug, Clone)]

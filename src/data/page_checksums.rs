@@ -6,7 +6,7 @@
 //! parquet crate 59 never *writes* it (`CompressedPage::to_thrift_header` sets `crc: None`,
 //! marked "TODO"), and `ArrowWriter` offers no hook between a page and its header.
 //!
-//! So [`TableFileWriter`](crate::parquet_files::TableFileWriter) drives the writer one level
+//! So [`TableFileWriter`](crate::data::parquet_files::TableFileWriter) drives the writer one level
 //! down: Arrow column writers from an `ArrowRowGroupWriterFactory` encode each column chunk
 //! into a [`ChunkPages`] store (this module's `PageStore`), which keeps each page as written
 //! (thrift header, then data). [`checksummed_chunk`] then inserts the CRC into every header,

@@ -1,5 +1,5 @@
 //! Column builders for each table, flushed to Parquet in batches so memory stays bounded;
-//! shared by `generate` and `ingest` so both write exactly the schema of [`crate::schema`].
+//! shared by `generate` and `ingest` so both write exactly the schema of [`crate::data::schema`].
 
 use std::sync::Arc;
 
@@ -9,8 +9,8 @@ use datafusion::arrow::array::{
 };
 
 use crate::Result;
-use crate::parquet_files::TableFileWriter;
-use crate::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
+use crate::data::parquet_files::TableFileWriter;
+use crate::data::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, TableDef, UTTERANCES};
 
 /// Rows buffered before they are written.
 const FLUSH_ROWS: usize = 16 * 1024;

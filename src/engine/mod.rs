@@ -18,13 +18,17 @@ use datafusion_pg_catalog::setup_pg_catalog;
 
 use callqa_udfs::qa::{RuleError, RuleSource, RuleStore, register_qa};
 
-use crate::catalog::{DataRoot, TableSummary, register_tables};
 use crate::config::EngineConfig;
-use crate::object_store_root::ObjectRoot;
+use crate::data::object_store_root::ObjectRoot;
+use crate::data::root::{DataRoot, TableSummary, register_tables};
 use crate::users::Role;
 use crate::{Result, pg_compat};
 
-pub use crate::schema::{DATABASE, SCHEMA};
+pub mod qa_views;
+pub mod query_memory;
+pub mod sql_shell;
+
+pub use crate::data::schema::{DATABASE, SCHEMA};
 
 /// The shared query engine of a process.
 #[derive(Debug)]
@@ -122,7 +126,7 @@ impl Engine {
             return Ok(state);
         };
         let runtime = state.runtime_env();
-        let pool = Arc::new(crate::query_memory::QueryPool::new(
+        let pool = Arc::new(query_memory::QueryPool::new(
             Arc::clone(&runtime.memory_pool),
             limit,
         ));
@@ -151,7 +155,7 @@ impl Engine {
         if !is_read_error {
             return err;
         }
-        let unreadable = crate::catalog::unreadable_local_files(&self.root);
+        let unreadable = crate::data::root::unreadable_local_files(&self.root);
         if unreadable.is_empty() {
             return err;
         }
@@ -189,7 +193,7 @@ impl Engine {
 }
 
 /// The default rule set, used by a data root without a `rules/` folder.
-const DEFAULT_RULES: &str = include_str!("../sample_data/rules/default.toml");
+const DEFAULT_RULES: &str = include_str!("../../sample_data/rules/default.toml");
 
 /// Where the rules come from: `--rules`, else `rules/` of the data root, else the built-in
 /// default set.
@@ -211,7 +215,7 @@ async fn rule_source(root: &DataRoot, rules: Option<&str>) -> Result<RuleSource>
             load: Arc::new(move || {
                 // Called from a SQL function on a runtime worker: read on a runtime of its
                 // own, with a client of its own.
-                crate::object_store_root::on_own_runtime(|runtime| {
+                crate::data::object_store_root::on_own_runtime(|runtime| {
                     let client = store.fresh_store()?;
                     Ok(runtime.block_on(read_object_rules(&store, &client)))
                 })
@@ -303,7 +307,7 @@ async fn build_template(
     crate::planner::register_function_rewrites(&ctx)?;
     pg_compat::register_functions(&ctx);
     register_qa(&ctx, rules)?;
-    crate::qa_views::create_views(&ctx).await?;
+    qa_views::create_views(&ctx).await?;
     if redact {
         redact_columns(&ctx, "utterances", &["text"]).await?;
         redact_columns(&ctx, "qa_results", &["evidence_text"]).await?;

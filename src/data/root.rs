@@ -1,6 +1,6 @@
 //! Registers the tables of a data root (DESIGN.md section 3) as Parquet listing tables.
 //!
-//! The schema of every table is fixed by [`crate::schema`], never inferred from the files, so
+//! The schema of every table is fixed by [`crate::data::schema`], never inferred from the files, so
 //! a missing folder is an empty table and a stray file with other columns cannot change what
 //! clients see. Files are listed per query, so new files are visible without a restart. A
 //! data root in object storage (`s3://bucket/prefix`) is registered in DataFusion's runtime
@@ -17,9 +17,9 @@ use datafusion::datasource::listing::{
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::{SessionContext, col};
 
-use crate::object_store_root::{ObjectRoot, ObjectStoreSettings, is_object_store_url};
-use crate::schema::{PARTITION_COLUMN, TableDef, all_tables};
-use crate::table_file_store::{TableFileStore, table_file_rows};
+use crate::data::object_store_root::{ObjectRoot, ObjectStoreSettings, is_object_store_url};
+use crate::data::schema::{PARTITION_COLUMN, TableDef, all_tables};
+use crate::data::table_file_store::{TableFileStore, table_file_rows};
 use crate::{Error, Result};
 
 /// A data root: where the table folders live, a local directory or an `s3://` prefix.
@@ -36,7 +36,7 @@ enum Location {
 
 impl DataRoot {
     /// Opens a data root: a local directory (which must exist) or `s3://bucket/prefix`
-    /// (configured from the environment and probed, see [`crate::object_store_root`]).
+    /// (configured from the environment and probed, see [`crate::data::object_store_root`]).
     pub async fn open(root: &str, settings: &ObjectStoreSettings) -> Result<Self> {
         if is_object_store_url(root) {
             let store = ObjectRoot::open(root, settings).await?;

@@ -27,8 +27,8 @@ use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties}
 use datafusion::parquet::file::writer::SerializedFileWriter;
 use datafusion::parquet::schema::types::ColumnPath;
 
-use crate::page_checksums::{ChunkPages, checksummed_chunk};
-use crate::schema::{PARTITION_COLUMN, TableDef};
+use crate::data::page_checksums::{ChunkPages, checksummed_chunk};
+use crate::data::schema::{PARTITION_COLUMN, TableDef};
 use crate::{Error, Result};
 
 /// Rows per row group: large enough for good compression, small enough to prune by statistics.
@@ -79,7 +79,7 @@ pub fn table_folder(root: &Path, table: &TableDef, date: Option<NaiveDate>) -> P
 /// One table file being written; invisible until [`TableFileWriter::finish`].
 ///
 /// Row groups are encoded by Arrow column writers and spliced with page CRC checksums (see
-/// [`crate::page_checksums`]), which `ArrowWriter` cannot write.
+/// [`crate::data::page_checksums`]), which `ArrowWriter` cannot write.
 pub struct TableFileWriter {
     /// `None` once finished; a writer dropped while it is `Some` was abandoned.
     writer: Option<SerializedFileWriter<File>>,
@@ -268,7 +268,7 @@ mod tests {
     use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
 
     use super::*;
-    use crate::schema::{AGENTS, SURVEYS};
+    use crate::data::schema::{AGENTS, SURVEYS};
 
     fn names(folder: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(folder)

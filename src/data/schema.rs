@@ -14,6 +14,10 @@ pub const DATABASE: &str = "callqa";
 /// The schema holding the tables.
 pub const SCHEMA: &str = "public";
 
+/// Folder under the data root where ingest runs are staged (hidden from table listings: it
+/// is not a table folder, and its name starts with `_`).
+pub const STAGING_DIR: &str = "_ingest";
+
 /// Name of the hive partition column (the call's UTC start date) of partitioned tables.
 pub const PARTITION_COLUMN: &str = "date";
 
