@@ -3,6 +3,7 @@
 //! the command line. Domain SQL functions live in the `callqa-udfs` crate.
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod config;
 pub mod data;
 pub mod engine;

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use callqa::config::{Cli, Command, EngineConfig, OutputFormat, ServerConfig, UserCommand};
+use callqa::cli::{Cli, Command, OutputFormat, UserCommand};
+use callqa::config::{EngineConfig, ServerConfig};
 use callqa::generate::{GenerateOptions, generate, generate_jsonl};
 use callqa::ingest::{IngestOptions, ingest};
 use callqa::server::Server;
