@@ -25,12 +25,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use callqa::config::EngineConfig;
-use callqa::engine::{Engine, parse_sql, plan_statement};
+use callqa::engine::{Engine, Session};
 use datafusion::arrow::array::{Array, Float64Array, RecordBatch};
 use datafusion::arrow::compute::{cast, sum};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::prelude::SessionContext;
 use serde_json::{Value, json};
 
 struct Args {
@@ -74,13 +73,20 @@ fn parse_args() -> Result<Args> {
 }
 
 /// Runs every statement of `sql` in order; returns the batches of the last one.
-async fn run_once(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
-    let mut last = Vec::new();
-    for statement in parse_sql(sql)? {
-        let plan = plan_statement(ctx, statement).await?;
-        last = ctx.execute_logical_plan(plan).await?.collect().await?;
-    }
-    Ok(last)
+/// (Through the session's statement path, as psql's queries run.)
+async fn run_once(db: &Db, sql: &str) -> Result<Vec<RecordBatch>> {
+    let results = db.session.run_sql(&db.engine, sql).await?;
+    Ok(results
+        .into_iter()
+        .last()
+        .map(|r| r.batches)
+        .unwrap_or_default())
+}
+
+/// The engine and the one session every file runs in.
+struct Db {
+    engine: Engine,
+    session: Session,
 }
 
 /// Row count, column count, the sum of each numeric column and the first row as text.
@@ -152,7 +158,7 @@ fn read_sql(path: &Path) -> Result<String> {
 }
 
 /// File mode: warm-up, then `runs` timed runs of one file.
-async fn bench_file(ctx: &SessionContext, path: &Path, args: &Args) -> Result<Value> {
+async fn bench_file(ctx: &Db, path: &Path, args: &Args) -> Result<Value> {
     let sql = read_sql(path)?;
     let mut summary = Value::Null;
     for _ in 0..args.warmup {
@@ -177,7 +183,7 @@ async fn bench_file(ctx: &SessionContext, path: &Path, args: &Args) -> Result<Va
 }
 
 /// Stdin mode: one run of one file.
-async fn run_file_once(ctx: &SessionContext, path: &Path) -> Result<Value> {
+async fn run_file_once(ctx: &Db, path: &Path) -> Result<Value> {
     let sql = read_sql(path)?;
     let start = Instant::now();
     let batches = Box::pin(run_once(ctx, &sql)).await?;
@@ -206,7 +212,8 @@ async fn main() -> Result<()> {
         "{}",
         json!({"open_ms": start.elapsed().as_secs_f64() * 1000.0, "tables": engine.tables_line()})
     );
-    let ctx = engine.new_session();
+    let session = engine.admin_session();
+    let ctx = Db { engine, session };
     if args.stdin {
         for line in std::io::stdin().lock().lines() {
             let path = PathBuf::from(line?.trim());

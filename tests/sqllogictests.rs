@@ -9,12 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use callqa::config::EngineConfig;
-use callqa::engine::{Engine, parse_sql, plan_statement};
+use callqa::engine::{Engine, Session};
 use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::error::DataFusionError;
-use datafusion::prelude::SessionContext;
 use sqllogictest::{
     AsyncDB, ColumnType, DBOutput, Runner, default_normalizer, default_validator,
     strict_column_validator,
@@ -73,7 +72,8 @@ fn slt_type(data_type: &DataType) -> SltType {
 }
 
 struct CallqaDb {
-    ctx: SessionContext,
+    engine: Arc<Engine>,
+    session: Session,
 }
 
 #[async_trait::async_trait]
@@ -82,23 +82,20 @@ impl AsyncDB for CallqaDb {
     type ColumnType = SltType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<SltType>, DataFusionError> {
+        // The wire path's statement path: SHOW, SET, current_setting and COPY as psql sees them.
         let mut output = DBOutput::StatementComplete(0);
-        for statement in parse_sql(sql)? {
-            let plan = plan_statement(&self.ctx, statement).await?;
-            let df = self.ctx.execute_logical_plan(plan).await?;
-            let types = df
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| slt_type(f.data_type()))
-                .collect();
-            let batches = df.collect().await?;
-            output = if batches.iter().all(|b| b.num_columns() == 0) {
+        for result in self.session.run_sql(&self.engine, sql).await? {
+            output = if result.schema.fields().is_empty() {
                 DBOutput::StatementComplete(0)
             } else {
                 DBOutput::Rows {
-                    types,
-                    rows: render(&batches)?,
+                    types: result
+                        .schema
+                        .fields()
+                        .iter()
+                        .map(|f| slt_type(f.data_type()))
+                        .collect(),
+                    rows: render(&result.batches)?,
                 }
             };
         }
@@ -179,15 +176,18 @@ async fn main() {
     for file in &files {
         let engine = Arc::clone(&engine);
         let mut runner = Runner::new(move || {
-            let ctx = engine.new_session();
+            let engine = Arc::clone(&engine);
+            let session = engine.admin_session();
             // Several partitions exercise aggregation merges the way a big query would.
-            ctx.state_ref()
+            session
+                .ctx()
+                .state_ref()
                 .write()
                 .config_mut()
                 .options_mut()
                 .execution
                 .target_partitions = 4;
-            async move { Ok(CallqaDb { ctx }) }
+            async move { Ok(CallqaDb { engine, session }) }
         });
         runner.with_column_validator(strict_column_validator);
         let result = if complete {

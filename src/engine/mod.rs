@@ -24,11 +24,22 @@ use crate::data::root::{DataRoot, TableSummary, register_tables};
 use crate::users::Role;
 use crate::{Result, pg_compat};
 
+mod plan;
 pub mod qa_views;
 pub mod query_memory;
+mod session;
 pub mod sql_shell;
+mod statement;
+mod transaction;
 
-pub use crate::data::schema::{DATABASE, SCHEMA};
+#[cfg(test)]
+pub(crate) use plan::plan_statement;
+pub use plan::{parse_sql, write_verb};
+pub use session::{Session, SessionStart, one_value};
+pub use statement::{Answer, Prepared, StatementRows, classify};
+pub use transaction::SavepointCommand;
+
+use crate::data::schema::{DATABASE, SCHEMA};
 
 /// The shared query engine of a process.
 #[derive(Debug)]
@@ -116,6 +127,25 @@ impl Engine {
             .with_session_id(format!("callqa-{id}"))
             .build();
         SessionContext::new_with_state(state)
+    }
+
+    /// A session for `start`: its own settings and transaction block over the shared
+    /// catalog, as every client path uses it.
+    pub fn session(&self, start: &SessionStart<'_>) -> Session {
+        Session::new(self.new_session_for(start.role), start)
+    }
+
+    /// An admin session without startup parameters or statement timeout: `callqa sql`, the
+    /// SQL tests and the benchmarks.
+    pub fn admin_session(&self) -> Session {
+        let parameters = std::collections::HashMap::new();
+        self.session(&SessionStart {
+            role: Role::Admin,
+            user: "callqa",
+            pid: i32::try_from(std::process::id()).unwrap_or(0),
+            parameters: &parameters,
+            statement_timeout_ms: 0,
+        })
     }
 
     /// The state one query of `session` runs with: its own memory pool, a share of the global
@@ -255,34 +285,6 @@ async fn read_object_rules(
         })
 }
 
-/// Shared handle to the engine.
-pub type SharedEngine = Arc<Engine>;
-
-/// The kind of write a plan would do (`CREATE TABLE`, `DML`, `COPY`), or `None` for a read.
-///
-/// callqa serves data read-only; this is checked on the plan, not the SQL text, so no
-/// spelling of a statement gets around it.
-pub fn write_verb(plan: &datafusion::logical_expr::LogicalPlan) -> Option<String> {
-    use datafusion::common::tree_node::TreeNodeRecursion;
-    use datafusion::logical_expr::LogicalPlan;
-    let mut verb = None;
-    // The closure never fails, so the traversal cannot either.
-    let _ = plan.apply_with_subqueries(|node| {
-        verb = match node {
-            LogicalPlan::Ddl(ddl) => Some(sql_words(ddl.name())),
-            LogicalPlan::Dml(dml) => Some(dml.op.to_string()),
-            LogicalPlan::Copy(_) => Some("COPY".to_owned()),
-            _ => None,
-        };
-        Ok(if verb.is_some() {
-            TreeNodeRecursion::Stop
-        } else {
-            TreeNodeRecursion::Continue
-        })
-    });
-    verb
-}
-
 /// A session state with every table, pg_catalog, the functions and the QA views. With
 /// `redact`, `utterances.text` and `qa_results.evidence_text` read through `redact_pii`; the
 /// views are built on the raw text first, so scores are the same for everyone.
@@ -378,240 +380,4 @@ async fn redact_columns(ctx: &SessionContext, name: &str, columns: &[&str]) -> R
     ctx.deregister_table(name)?;
     ctx.register_table(name, Arc::new(ViewTable::new(plan, None)))?;
     Ok(())
-}
-
-/// Splits `sql` into statements with the Postgres-compatible parser the server uses.
-pub fn parse_sql(
-    sql: &str,
-) -> datafusion::error::Result<Vec<datafusion::sql::sqlparser::ast::Statement>> {
-    pg_compat::parse_statements(sql)
-}
-
-/// Plans one statement the way the server does for an admin: Postgres column names and the
-/// read-only check. Used by `callqa sql` and the SQL tests.
-pub async fn plan_statement(
-    ctx: &SessionContext,
-    statement: datafusion::sql::sqlparser::ast::Statement,
-) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
-    plan_statement_as(ctx, statement, Role::Admin).await
-}
-
-/// A statement callqa refuses for who runs it or what it would do, with its SQLSTATE: the
-/// server sends the code as is (it is never parsed back from the message).
-#[derive(Debug)]
-pub struct Refusal {
-    /// The SQLSTATE.
-    pub code: &'static str,
-    message: String,
-}
-
-impl Refusal {
-    /// `insufficient_privilege`.
-    pub const PERMISSION_DENIED: &'static str = "42501";
-    /// `read_only_sql_transaction`: callqa serves data read-only, for every role.
-    pub const READ_ONLY: &'static str = "25006";
-
-    fn error(code: &'static str, message: impl Into<String>) -> datafusion::error::DataFusionError {
-        datafusion::error::DataFusionError::External(Box::new(Refusal {
-            code,
-            message: message.into(),
-        }))
-    }
-
-    fn permission(message: impl Into<String>) -> datafusion::error::DataFusionError {
-        Refusal::error(Refusal::PERMISSION_DENIED, message)
-    }
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Refusal {}
-
-/// Functions that change server state: admins only.
-const ADMIN_FUNCTIONS: [&str; 1] = ["callqa_reload_rules"];
-
-/// Plans one statement for a user of `role`. Checked on the plan, not the SQL text: any
-/// write (DDL, DML, COPY) is refused — with 42501 for an analyst, 25006 (read-only server)
-/// for an admin — and an analyst may not call the admin functions, wherever they appear.
-pub async fn plan_statement_as(
-    ctx: &SessionContext,
-    statement: datafusion::sql::sqlparser::ast::Statement,
-    role: Role,
-) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
-    plan_statement_typed(ctx, statement, role, &[]).await
-}
-
-/// The name under which [`plan_statement_typed`] plans a statement with typed parameters.
-const TYPED_PARAMETERS: &str = "callqa_typed_parameters";
-
-/// [`plan_statement_as`] with the types of the leading parameters fixed (`$1` first), as a
-/// client declares them in a Parse message; the others are inferred from their context.
-pub async fn plan_statement_typed(
-    ctx: &SessionContext,
-    mut statement: datafusion::sql::sqlparser::ast::Statement,
-    role: Role,
-    param_types: &[datafusion::sql::sqlparser::ast::DataType],
-) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
-    use datafusion::sql::parser::Statement as DfStatement;
-    refuse_server_files(&statement)?;
-    pg_compat::name_unnamed_columns(&mut statement);
-    pg_compat::rewrite_postgres_forms(&mut statement, ctx);
-    pg_compat::rewrite_postgres_syntax(&mut statement);
-    let typed = !param_types.is_empty()
-        && matches!(
-            statement,
-            datafusion::sql::sqlparser::ast::Statement::Query(_)
-        );
-    if typed {
-        // DataFusion types placeholders from a PREPARE's list: plan as one, then unwrap.
-        statement = datafusion::sql::sqlparser::ast::Statement::Prepare {
-            name: datafusion::sql::sqlparser::ast::Ident::new(TYPED_PARAMETERS),
-            data_types: param_types.to_vec(),
-            statement: Box::new(statement),
-        };
-    }
-    let mut plan = ctx
-        .state()
-        .statement_to_plan(DfStatement::Statement(Box::new(statement)))
-        .await?;
-    if typed
-        && let datafusion::logical_expr::LogicalPlan::Statement(
-            datafusion::logical_expr::Statement::Prepare(prepare),
-        ) = &plan
-        && prepare.name == TYPED_PARAMETERS
-    {
-        plan = prepare.input.as_ref().clone();
-    }
-    check_statement(&plan, role)?;
-    if let Some(verb) = write_verb(&plan) {
-        return Err(match role {
-            Role::Analyst => Refusal::permission(format!(
-                "permission denied: role analyst cannot execute {verb}"
-            )),
-            Role::Admin => Refusal::error(
-                Refusal::READ_ONLY,
-                format!(
-                    "cannot execute {verb} in a read-only session: callqa serves data read-only"
-                ),
-            ),
-        });
-    }
-    if role == Role::Analyst
-        && let Some(name) = ADMIN_FUNCTIONS.iter().find(|f| calls_function(&plan, f))
-    {
-        return Err(Refusal::permission(format!(
-            "permission denied: {name}() needs the admin role"
-        )));
-    }
-    Ok(plan)
-}
-
-/// `COPY … TO 'file'` / `FROM 'file'` / `PROGRAM`: the server's files are no role's, as for
-/// a PostgreSQL role without `pg_write_server_files` (42501).
-fn refuse_server_files(
-    statement: &datafusion::sql::sqlparser::ast::Statement,
-) -> datafusion::error::Result<()> {
-    use datafusion::sql::sqlparser::ast::{CopyTarget, Statement};
-    let Statement::Copy { to, target, .. } = statement else {
-        return Ok(());
-    };
-    let (what, role) = match (target, to) {
-        (CopyTarget::File { .. }, true) => ("to a file", "pg_write_server_files"),
-        (CopyTarget::File { .. }, false) => ("from a file", "pg_read_server_files"),
-        (CopyTarget::Program { .. }, _) => (
-            "to or from an external program",
-            "pg_execute_server_program",
-        ),
-        _ => return Ok(()),
-    };
-    Err(Refusal::permission(format!(
-        "permission denied: must be superuser or have privileges of the {role} role to \
-         COPY {what} (callqa gives no role the server's files; use COPY … TO STDOUT or psql's \\copy)"
-    )))
-}
-
-/// `datafusion.*` settings a session may change: how its own statements are parsed,
-/// optimized, executed and explained. Everything else (`datafusion.runtime.*`: the memory
-/// pool, the spill directory, caches shared by every session; `datafusion.catalog.*`) is
-/// the server's, set by its flags.
-const SESSION_SETTINGS: [&str; 5] = [
-    "datafusion.execution.",
-    "datafusion.optimizer.",
-    "datafusion.sql_parser.",
-    "datafusion.explain.",
-    "datafusion.format.",
-];
-
-/// Settings an analyst may not change even within [`SESSION_SETTINGS`]: column statistics
-/// in EXPLAIN print raw min/max values of transcript text that `--redact-pii` hides.
-const ADMIN_SESSION_SETTINGS: [&str; 1] = ["datafusion.explain.show_statistics"];
-
-/// Statements DataFusion would run outside the path of a query: `SET` of a setting that is
-/// not the session's to change (42501), SQL `PREPARE`/`EXECUTE` (0A000: they would run
-/// outside the statement timeout and the query's memory pool, and return no rows); and
-/// `EXPLAIN VERBOSE` for analysts (42501: its statistics show raw text `--redact-pii` hides).
-fn check_statement(
-    plan: &datafusion::logical_expr::LogicalPlan,
-    role: Role,
-) -> datafusion::error::Result<()> {
-    use datafusion::error::DataFusionError;
-    use datafusion::logical_expr::{LogicalPlan, Statement};
-    let verbose = match plan {
-        LogicalPlan::Explain(explain) => explain.verbose,
-        LogicalPlan::Analyze(analyze) => analyze.verbose,
-        _ => false,
-    };
-    if verbose && role == Role::Analyst {
-        return Err(Refusal::permission(
-            "permission denied: EXPLAIN VERBOSE prints column statistics (raw min/max values); \
-             an analyst may use EXPLAIN and EXPLAIN ANALYZE",
-        ));
-    }
-    let LogicalPlan::Statement(statement) = plan else {
-        return Ok(());
-    };
-    match statement {
-        Statement::SetVariable(set) => {
-            let name = set.variable.to_ascii_lowercase();
-            let per_session = SESSION_SETTINGS.iter().any(|p| name.starts_with(p));
-            let admin_only = ADMIN_SESSION_SETTINGS.contains(&name.as_str());
-            if !per_session || (admin_only && role == Role::Analyst) {
-                return Err(Refusal::permission(format!(
-                    "permission denied to set parameter \"{}\"",
-                    set.variable
-                )));
-            }
-            Ok(())
-        }
-        Statement::Prepare(_) | Statement::Execute(_) => Err(DataFusionError::NotImplemented(
-            "SQL PREPARE and EXECUTE are not supported: use the extended protocol \
-             (every driver's prepared statements)"
-                .to_owned(),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Whether `plan` (subqueries and expanded views included) calls the scalar function `name`.
-fn calls_function(plan: &datafusion::logical_expr::LogicalPlan, name: &str) -> bool {
-    crate::planner::plan_exprs::any_expr(
-        plan,
-        |e| matches!(e, datafusion::logical_expr::Expr::ScalarFunction(f) if f.name() == name),
-    )
-}
-
-/// `CreateMemoryTable` -> `CREATE MEMORY TABLE`: DataFusion's plan names as SQL words.
-fn sql_words(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push(' ');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 mod client_queries;
 mod collations;
 mod column_names;
+mod copy_to_stdout;
 mod current_setting;
 mod json_build_object;
 mod parser;
@@ -15,7 +16,9 @@ mod rewrite;
 mod sequences;
 mod session_identity;
 mod settings;
+pub mod sqlstate;
 mod statement_depth;
+mod statement_rewrites;
 mod to_regtype;
 mod value_size_limits;
 
@@ -30,6 +33,7 @@ use datafusion::scalar::ScalarValue;
 pub use advisory_locks::LockNotAvailable;
 pub use client_queries::substitute as substitute_client_fragments;
 pub use column_names::name_unnamed_columns;
+pub use copy_to_stdout::{CopyFormat, copy_to_stdout};
 pub use current_setting::substitute_current_setting;
 pub use parser::parse as parse_statements;
 pub use postgres_forms::rewrite_postgres_forms;
@@ -38,6 +42,7 @@ pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
 };
 pub use statement_depth::{MAX_EXPRESSION_DEPTH, StatementTooDeep};
+pub use statement_rewrites::rewrite_statement;
 pub use value_size_limits::{MAX_CALL_BYTES, MAX_VALUE_BYTES, ValueTooLarge};
 
 /// Text of `select version()`: a PostgreSQL version first, then what really answers.

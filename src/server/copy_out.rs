@@ -1,119 +1,17 @@
-//! `COPY (query) TO STDOUT` in text or CSV format — what psql's `\copy (query) to 'file' csv`
+//! `COPY (query) TO STDOUT` in text or CSV format (the statement is read by
+//! `pg_compat::copy_to_stdout`) — what psql's `\copy (query) to 'file' csv`
 //! sends. The query runs like any other (roles, limits, timeouts, cancel); its text-format
 //! rows are re-framed as COPY data. Copying to a server-side file stays refused (it writes).
 
 use std::sync::Arc;
 
 use bytes::{BufMut, BytesMut};
-use datafusion::sql::sqlparser::ast::{
-    CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement,
-};
 use futures::StreamExt;
 use pgwire::api::results::{CopyResponse, QueryResponse};
-use pgwire::error::PgWireResult;
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::DataRow;
 
-use super::errors::user_error;
-
-/// How the rows are written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CopyFormat {
-    csv: bool,
-    header: bool,
-    delimiter: char,
-    null: String,
-    quote: char,
-}
-
-impl CopyFormat {
-    fn text() -> Self {
-        CopyFormat {
-            csv: false,
-            header: false,
-            delimiter: '\t',
-            null: "\\N".to_owned(),
-            quote: '"',
-        }
-    }
-
-    fn into_csv(mut self) -> Self {
-        self.csv = true;
-        if self.delimiter == '\t' {
-            self.delimiter = ',';
-        }
-        if self.null == "\\N" {
-            self.null = String::new();
-        }
-        self
-    }
-}
-
-/// For `COPY (query) TO STDOUT …`: the query and the format. `None` for other statements.
-pub fn copy_to_stdout(statement: &Statement) -> Option<PgWireResult<(Statement, CopyFormat)>> {
-    let Statement::Copy {
-        source: CopySource::Query(query),
-        to: true,
-        target: CopyTarget::Stdout,
-        options,
-        legacy_options,
-        ..
-    } = statement
-    else {
-        return None;
-    };
-    Some(copy_format(options, legacy_options).map(|f| (Statement::Query(query.clone()), f)))
-}
-
-fn copy_format(options: &[CopyOption], legacy: &[CopyLegacyOption]) -> PgWireResult<CopyFormat> {
-    let mut format = CopyFormat::text();
-    let mut csv = false;
-    let mut header = false;
-    let unsupported = |what: &str| {
-        Err(user_error(
-            "0A000",
-            format!("COPY TO STDOUT supports the text and csv formats; {what} is not supported"),
-        ))
-    };
-    for option in options {
-        match option {
-            CopyOption::Format(name) => match name.value.to_ascii_lowercase().as_str() {
-                "csv" => csv = true,
-                "text" => csv = false,
-                other => return unsupported(&format!("format {other}")),
-            },
-            CopyOption::Header(on) => header = *on,
-            CopyOption::Delimiter(c) => format.delimiter = *c,
-            CopyOption::Null(null) => format.null = null.clone(),
-            CopyOption::Quote(c) => format.quote = *c,
-            other => return unsupported(&other.to_string()),
-        }
-    }
-    for option in legacy {
-        match option {
-            CopyLegacyOption::Csv(csv_options) => {
-                csv = true;
-                for o in csv_options {
-                    match o {
-                        CopyLegacyCsvOption::Header => header = true,
-                        CopyLegacyCsvOption::Quote(c) => format.quote = *c,
-                        other => return unsupported(&other.to_string()),
-                    }
-                }
-            }
-            CopyLegacyOption::Delimiter(c) => format.delimiter = *c,
-            CopyLegacyOption::Null(null) => format.null = null.clone(),
-            CopyLegacyOption::Header => header = true,
-            other => return unsupported(&other.to_string()),
-        }
-    }
-    if csv {
-        // Only the text defaults change; explicit choices stay.
-        format = format.into_csv();
-    }
-    format.header = header;
-    Ok(format)
-}
+use crate::pg_compat::CopyFormat;
 
 /// The rows of a text-format query response as COPY data, one message per row (the header,
 /// when asked for, travels with the first row so the `COPY n` count stays the row count).
@@ -225,22 +123,7 @@ fn line_of(fields: &[Option<&[u8]>], format: &CopyFormat) -> BytesMut {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn format_of(sql: &str) -> CopyFormat {
-        let statement = crate::engine::parse_sql(sql).unwrap().remove(0);
-        copy_to_stdout(&statement).unwrap().unwrap().1
-    }
-
-    #[test]
-    fn psql_copy_csv_header_is_csv_with_header() {
-        let f = format_of("COPY (select 1) TO STDOUT CSV HEADER");
-        assert!(f.csv && f.header && f.delimiter == ',' && f.null.is_empty());
-        let f =
-            format_of("COPY (select 1) TO STDOUT WITH (FORMAT csv, HEADER true, DELIMITER ';')");
-        assert!(f.csv && f.header && f.delimiter == ';');
-        let f = format_of("COPY (select 1) TO STDOUT");
-        assert_eq!(f, CopyFormat::text());
-    }
+    use crate::pg_compat::CopyFormat;
 
     #[test]
     fn csv_quotes_like_postgres() {
@@ -269,17 +152,5 @@ mod tests {
             &CopyFormat::text(),
         );
         assert_eq!(&line[..], b"a\\tb\t\\N\tc\\\\d\\ne\n");
-    }
-
-    #[test]
-    fn other_copies_are_not_intercepted() {
-        let statement = crate::engine::parse_sql("COPY (select 1) TO '/tmp/x.csv'")
-            .unwrap()
-            .remove(0);
-        assert!(copy_to_stdout(&statement).is_none());
-        let statement = crate::engine::parse_sql("COPY (select 1) TO STDOUT (FORMAT binary)")
-            .unwrap()
-            .remove(0);
-        assert!(copy_to_stdout(&statement).unwrap().is_err());
     }
 }

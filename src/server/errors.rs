@@ -3,6 +3,7 @@
 //! Clients branch on the code (psql shows it, drivers raise typed exceptions), so every arm
 //! that matches on message text is pinned by a test.
 
+use crate::pg_compat::sqlstate::{self, Refusal};
 use datafusion::arrow::error::ArrowError;
 use datafusion::common::SchemaError;
 use datafusion::error::DataFusionError;
@@ -11,18 +12,18 @@ use pgwire::error::{ErrorInfo, PgWireError};
 /// SQLSTATE for a failed query.
 pub fn sqlstate(err: &DataFusionError) -> &'static str {
     match err.find_root() {
-        DataFusionError::SQL(..) => "42601",
+        DataFusionError::SQL(..) => sqlstate::SYNTAX_ERROR,
         DataFusionError::SchemaError(schema_error, _) => match schema_error.as_ref() {
-            SchemaError::FieldNotFound { .. } => "42703",
-            SchemaError::AmbiguousReference { .. } => "42702",
-            _ => "42701",
+            SchemaError::FieldNotFound { .. } => sqlstate::UNDEFINED_COLUMN,
+            SchemaError::AmbiguousReference { .. } => sqlstate::AMBIGUOUS_COLUMN,
+            _ => sqlstate::DUPLICATE_COLUMN,
         },
         DataFusionError::Plan(message) => plan_sqlstate(message),
-        DataFusionError::NotImplemented(_) => "0A000",
-        DataFusionError::ResourcesExhausted(_) => "53200",
+        DataFusionError::NotImplemented(_) => sqlstate::FEATURE_NOT_SUPPORTED,
+        DataFusionError::ResourcesExhausted(_) => sqlstate::OUT_OF_MEMORY,
         DataFusionError::ArrowError(arrow, _) => arrow_sqlstate(arrow),
         DataFusionError::Execution(message) => execution_sqlstate(message),
-        DataFusionError::Configuration(_) => "22023",
+        DataFusionError::Configuration(_) => sqlstate::INVALID_PARAMETER_VALUE,
         // The table file store (`store: "callqa"`) refuses a file for what it holds: a corrupt
         // footer or page, or the columns of another table. Data corrupted, as Postgres reports
         // a checksum failure, not an I/O failure.
@@ -35,61 +36,71 @@ pub fn sqlstate(err: &DataFusionError) -> &'static str {
                 }
             ) =>
         {
-            "XX001"
+            sqlstate::DATA_CORRUPTED
         }
-        DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => "58030",
-        DataFusionError::ParquetError(_) => "XX001",
-        DataFusionError::External(e) if e.is::<crate::engine::Refusal>() => e
-            .downcast_ref::<crate::engine::Refusal>()
-            .map_or("42501", |refusal| refusal.code),
-        DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => "55P03",
-        DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => "54001",
-        DataFusionError::External(e) if e.is::<crate::pg_compat::ValueTooLarge>() => "54000",
+        DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => sqlstate::IO_ERROR,
+        DataFusionError::ParquetError(_) => sqlstate::DATA_CORRUPTED,
+        DataFusionError::External(e) if e.is::<Refusal>() => e
+            .downcast_ref::<Refusal>()
+            .map_or(sqlstate::INSUFFICIENT_PRIVILEGE, |refusal| refusal.code),
+        DataFusionError::External(e) if e.is::<crate::pg_compat::LockNotAvailable>() => {
+            sqlstate::LOCK_NOT_AVAILABLE
+        }
+        DataFusionError::External(e) if e.is::<crate::pg_compat::StatementTooDeep>() => {
+            sqlstate::STATEMENT_TOO_COMPLEX
+        }
+        DataFusionError::External(e) if e.is::<crate::pg_compat::ValueTooLarge>() => {
+            sqlstate::PROGRAM_LIMIT_EXCEEDED
+        }
         DataFusionError::External(e)
             if e.is::<crate::planner::logical::checked_constant_arithmetic::IntegerOutOfRange>(
             ) =>
         {
-            "22003"
+            sqlstate::NUMERIC_VALUE_OUT_OF_RANGE
         }
-        _ => "XX000",
+        _ => sqlstate::INTERNAL_ERROR,
     }
 }
 
 fn plan_sqlstate(message: &str) -> &'static str {
     if message.starts_with("table '") && message.contains("' not found") {
-        "42P01"
+        sqlstate::UNDEFINED_TABLE
     } else if message.starts_with("Invalid function")
         || message.contains("No function matches")
         || message.contains("Function '") && message.contains("' user-defined coercion failed")
     {
-        "42883"
+        sqlstate::UNDEFINED_FUNCTION
     } else if message.contains("Cannot infer common argument type")
         || message.contains("Cannot coerce")
         || message.contains("Cannot automatically convert")
     {
-        "42804"
+        sqlstate::DATATYPE_MISMATCH
     } else {
-        "42000"
+        sqlstate::SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION
     }
 }
 
 fn arrow_sqlstate(err: &ArrowError) -> &'static str {
     match err {
-        ArrowError::DivideByZero => "22012",
-        ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
-        ArrowError::ComputeError(message) if message.contains("Overflow") => "22003",
-        ArrowError::ArithmeticOverflow(_) => "22003",
-        _ => "XX000",
+        ArrowError::DivideByZero => sqlstate::DIVISION_BY_ZERO,
+        ArrowError::CastError(_) | ArrowError::ParseError(_) => {
+            sqlstate::INVALID_TEXT_REPRESENTATION
+        }
+        ArrowError::ComputeError(message) if message.contains("Overflow") => {
+            sqlstate::NUMERIC_VALUE_OUT_OF_RANGE
+        }
+        ArrowError::ArithmeticOverflow(_) => sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
+        _ => sqlstate::INTERNAL_ERROR,
     }
 }
 
 fn execution_sqlstate(message: &str) -> &'static str {
     if message.contains("Divide by zero") {
-        "22012"
+        sqlstate::DIVISION_BY_ZERO
     } else if message.contains("Cannot cast") {
-        "22P02"
+        sqlstate::INVALID_TEXT_REPRESENTATION
     } else {
-        "22023"
+        sqlstate::INVALID_PARAMETER_VALUE
     }
 }
 
@@ -98,7 +109,7 @@ pub fn pg_error(err: &DataFusionError) -> PgWireError {
     let message = match err.find_root() {
         // callqa's own refusals say what they mean without DataFusion's "External error: ".
         DataFusionError::External(e)
-            if e.is::<crate::engine::Refusal>()
+            if e.is::<Refusal>()
                 || e.is::<crate::pg_compat::StatementTooDeep>()
                 || e.is::<crate::pg_compat::ValueTooLarge>()
                 || e.is::<crate::planner::logical::checked_constant_arithmetic::IntegerOutOfRange>() =>
@@ -162,7 +173,7 @@ mod tests {
         let statement = crate::engine::parse_sql("create table x (a int)")
             .unwrap()
             .remove(0);
-        let err = crate::engine::plan_statement(&ctx, statement)
+        let err = crate::engine::plan_statement(&ctx, statement, crate::users::Role::Admin, &[])
             .await
             .unwrap_err();
         assert_eq!(sqlstate(&err), "25006");

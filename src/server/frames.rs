@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::pg_compat::sqlstate;
 use bytes::BytesMut;
 use futures::{SinkExt, StreamExt};
 use pgwire::api::{ClientInfo, ErrorHandler, PgWireConnectionState, PgWireServerHandlers};
@@ -118,7 +119,7 @@ impl FrameChecker {
                         return (
                             frame_start,
                             Some(BadFrame {
-                                code: "08P01",
+                                code: sqlstate::PROTOCOL_VIOLATION,
                                 message,
                             }),
                         );
@@ -169,7 +170,7 @@ fn check_text(kind: u8, body: &[u8]) -> Result<(), BadFrame> {
                 .map(|b| format!("0x{b:02x}"))
                 .collect();
             return Err(BadFrame {
-                code: "22021",
+                code: sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
                 message: format!(
                     "invalid byte sequence for encoding \"UTF8\": {}",
                     sequence.join(" ")

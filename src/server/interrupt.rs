@@ -25,6 +25,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::errors::{pg_error, user_error};
+use crate::pg_compat::sqlstate;
 
 /// A connection's cancel signal: each cancel request bumps the epoch.
 #[derive(Debug, Default)]
@@ -110,12 +111,18 @@ impl CancelHandler for Interrupts {
 
 /// Why a statement was ended early.
 pub fn canceled_by_user() -> PgWireError {
-    user_error("57014", "canceling statement due to user request")
+    user_error(
+        sqlstate::QUERY_CANCELED,
+        "canceling statement due to user request",
+    )
 }
 
 /// The statement ran past `statement_timeout`.
 pub fn timed_out() -> PgWireError {
-    user_error("57014", "canceling statement due to statement timeout")
+    user_error(
+        sqlstate::QUERY_CANCELED,
+        "canceling statement due to statement timeout",
+    )
 }
 
 /// Encodes a record batch stream as Postgres rows, ending it with 57014 on cancel or deadline.

@@ -2,17 +2,22 @@
 //! with callqa's handlers.
 
 mod admission;
+mod connection;
 mod copy_out;
 mod errors;
+mod extended_query;
 mod frames;
 mod handlers;
 mod interrupt;
 mod params;
+mod query;
+mod reported_settings;
 mod result_cache;
 mod runtimes;
 mod scram;
+mod simple_query;
+mod startup;
 mod tls;
-mod transaction;
 mod type_introspection;
 mod wire_types;
 

@@ -18,6 +18,7 @@ use pgwire::error::PgWireResult;
 use pgwire::messages::extendedquery::Bind;
 
 use super::errors::user_error;
+use crate::pg_compat::sqlstate;
 
 /// The SQL types of the leading parameters a client declared in its Parse message, up to
 /// the first it left to the server (unspecified, or text: a text parameter may stand for a
@@ -56,7 +57,7 @@ pub fn validate_bind(
     let required = placeholders.len().max(declared.len());
     if bind.parameters.len() != required {
         return Err(user_error(
-            "08P01",
+            sqlstate::PROTOCOL_VIOLATION,
             format!(
                 "bind message supplies {} parameters, but prepared statement \"{statement}\" requires {required}",
                 bind.parameters.len(),
@@ -66,7 +67,7 @@ pub fn validate_bind(
     let codes = &bind.parameter_format_codes;
     if codes.len() > 1 && codes.len() != bind.parameters.len() {
         return Err(user_error(
-            "08P01",
+            sqlstate::PROTOCOL_VIOLATION,
             format!(
                 "bind message has {} parameter formats but {} parameters",
                 codes.len(),
@@ -77,7 +78,7 @@ pub fn validate_bind(
     for codes in [codes, &bind.result_column_format_codes] {
         if let Some(code) = codes.iter().find(|c| !matches!(c, 0 | 1)) {
             return Err(user_error(
-                "08P01",
+                sqlstate::PROTOCOL_VIOLATION,
                 format!("unsupported format code: {code}"),
             ));
         }
@@ -101,7 +102,7 @@ pub fn validate_bind(
             && let Err(problem) = check_binary_array(bytes)
         {
             return Err(user_error(
-                "22P03",
+                sqlstate::INVALID_BINARY_REPRESENTATION,
                 format!(
                     "incorrect binary data format in bind parameter {}: {problem}",
                     i + 1
@@ -166,11 +167,14 @@ pub fn bind_parameters<S: Clone>(
     let ParamValues::List(mut values) =
         arrow_pg::datatypes::df::deserialize_parameters(portal, &text_types)?
     else {
-        return Err(user_error("08P01", "positional parameters expected"));
+        return Err(user_error(
+            sqlstate::PROTOCOL_VIOLATION,
+            "positional parameters expected",
+        ));
     };
     if values.len() != portal.parameters.len() {
         return Err(user_error(
-            "08P01",
+            sqlstate::PROTOCOL_VIOLATION,
             "could not decode every parameter; send them with types",
         ));
     }
@@ -184,11 +188,14 @@ pub fn bind_parameters<S: Clone>(
             None => None,
             Some(bytes) => {
                 let text = std::str::from_utf8(bytes).map_err(|_| {
-                    user_error("22021", format!("parameter ${} is not valid UTF-8", i + 1))
+                    user_error(
+                        sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+                        format!("parameter ${} is not valid UTF-8", i + 1),
+                    )
                 })?;
                 Some(parse_timestamp_micros(text).ok_or_else(|| {
                     user_error(
-                        "22007",
+                        sqlstate::INVALID_DATETIME_FORMAT,
                         format!(
                             "invalid input syntax for type timestamp: \"{text}\" (parameter ${})",
                             i + 1

@@ -25,6 +25,7 @@ use pgwire::api::portal::Portal;
 use pgwire::error::PgWireResult;
 
 use super::errors::{pg_error, user_error};
+use crate::pg_compat::sqlstate;
 
 /// Whether `sql` is asyncpg's type-introspection query (`INTRO_LOOKUP_TYPES`, in all the
 /// versions asyncpg has shipped).
@@ -88,7 +89,12 @@ pub fn schema() -> SchemaRef {
 
 /// Decodes the `oid[]` parameter, in text (`{20,1016}`) or binary array format.
 pub fn bind<S>(portal: &Portal<S>) -> PgWireResult<Vec<u32>> {
-    let bad = || user_error("22P02", "malformed oid[] parameter");
+    let bad = || {
+        user_error(
+            sqlstate::INVALID_TEXT_REPRESENTATION,
+            "malformed oid[] parameter",
+        )
+    };
     let Some(Some(bytes)) = portal.parameters.first() else {
         return Ok(Vec::new());
     };

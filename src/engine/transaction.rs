@@ -8,9 +8,8 @@
 //! connection, valid only inside a block — and misuse gets Postgres' errors and SQLSTATEs.
 
 use datafusion::sql::sqlparser::ast::Ident;
-use pgwire::error::PgWireResult;
 
-use super::errors::user_error;
+use crate::pg_compat::sqlstate::{self, Refusal};
 
 /// A savepoint statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,15 +60,15 @@ impl TransactionBlock {
     }
 
     /// Applies a savepoint command; its tag, or Postgres' error for it.
-    pub fn apply(&mut self, command: &SavepointCommand) -> PgWireResult<&'static str> {
+    pub fn apply(&mut self, command: &SavepointCommand) -> datafusion::error::Result<&'static str> {
         let (statement, name) = match command {
             SavepointCommand::Define(name) => ("SAVEPOINT", name),
             SavepointCommand::Release(name) => ("RELEASE SAVEPOINT", name),
             SavepointCommand::RollbackTo(name) => ("ROLLBACK TO SAVEPOINT", name),
         };
         let Some(savepoints) = self.savepoints.as_mut() else {
-            return Err(user_error(
-                "25P01",
+            return Err(Refusal::error(
+                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
                 format!("{statement} can only be used in transaction blocks"),
             ));
         };
@@ -79,8 +78,8 @@ impl TransactionBlock {
         }
         // The newest savepoint of that name counts (names may repeat).
         let Some(position) = savepoints.iter().rposition(|s| s == name) else {
-            return Err(user_error(
-                "3B001",
+            return Err(Refusal::error(
+                sqlstate::INVALID_SAVEPOINT_SPECIFICATION,
                 format!("savepoint \"{name}\" does not exist"),
             ));
         };
@@ -98,9 +97,11 @@ impl TransactionBlock {
 mod tests {
     use super::{SavepointCommand, TransactionBlock};
 
-    fn code(result: pgwire::error::PgWireResult<&'static str>) -> String {
+    fn code(result: datafusion::error::Result<&'static str>) -> String {
         match result {
-            Err(pgwire::error::PgWireError::UserError(info)) => info.code.clone(),
+            Err(datafusion::error::DataFusionError::External(e)) => e
+                .downcast_ref::<crate::pg_compat::sqlstate::Refusal>()
+                .map_or_else(|| e.to_string(), |refusal| refusal.code.to_owned()),
             other => format!("{other:?}"),
         }
     }

@@ -1,0 +1,289 @@
+//! The one path of a statement, for every client: parse, classify what PostgreSQL answers
+//! without a query (SHOW, SET, RESET, transaction control), rewrite the rest in one order
+//! ([`pg_compat::rewrite_statement`]) and plan it with callqa's refusals. The server, `callqa
+//! sql` and the SQL tests all call [`Session::prepare`], so they give the same answer with
+//! the same column names.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::DataFrame;
+use datafusion::sql::sqlparser::ast::{
+    CloseCursor, DataType as SqlType, DiscardObject, Expr as SqlExpr, Reset, Set, Statement,
+};
+
+use super::Engine;
+use super::plan::plan_statement;
+use super::session::Session;
+use super::transaction::SavepointCommand;
+use crate::pg_compat::sqlstate::{self, Refusal};
+use crate::pg_compat::{self, CopyFormat};
+
+/// What a statement turns out to be, once parsed.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// `SHOW name` of a PostgreSQL setting (or `SHOW ALL`).
+    Show(String),
+    /// `SET name = value` of a PostgreSQL setting.
+    Set(String, String),
+    /// `RESET name`.
+    Reset(String),
+    /// `RESET ALL` and `DISCARD ALL` (the tag): every setting back to the session's start.
+    ResetAll(&'static str),
+    /// A statement accepted for compatibility that changes nothing here, with its tag.
+    Acknowledge(&'static str),
+    /// `BEGIN` / `START TRANSACTION`.
+    Begin,
+    /// `COMMIT` / `ROLLBACK`, with its tag.
+    End(&'static str),
+    /// `SAVEPOINT`, `RELEASE [SAVEPOINT]`, `ROLLBACK TO [SAVEPOINT]`.
+    Savepoint(SavepointCommand),
+    /// asyncpg's type introspection query, recognised by its text in a Parse message and
+    /// answered from pg_type by the server.
+    TypeIntrospection,
+    /// Anything DataFusion plans, with its plan.
+    Plan(Box<LogicalPlan>),
+    /// `COPY (query) TO STDOUT`: the query's plan and the output format.
+    CopyOut(Box<LogicalPlan>, CopyFormat),
+}
+
+/// What one statement returned, run to completion: its columns (none for a command) and rows.
+#[derive(Debug)]
+pub struct StatementRows {
+    /// The columns.
+    pub schema: SchemaRef,
+    /// The rows.
+    pub batches: Vec<RecordBatch>,
+}
+
+/// What a statement that runs no query answers.
+#[derive(Debug)]
+pub enum Answer {
+    /// Rows (`SHOW`).
+    Rows(RecordBatch),
+    /// A command tag (`SET`, `BEGIN`, …).
+    Tag(&'static str),
+}
+
+impl Session {
+    /// Classifies, rewrites and plans one statement. `param_types` fix the types of the
+    /// leading parameters, as a client declares them in a Parse message.
+    pub async fn prepare(
+        &self,
+        engine: &Engine,
+        mut statement: Statement,
+        param_types: &[SqlType],
+    ) -> datafusion::error::Result<Prepared> {
+        if let Some(prepared) = classify(&statement) {
+            return Ok(prepared);
+        }
+        if let Some(copy) = pg_compat::copy_to_stdout(&statement) {
+            let (query, format) = copy?;
+            return match Box::pin(self.prepare(engine, query, param_types)).await? {
+                Prepared::Plan(plan) => Ok(Prepared::CopyOut(plan, format)),
+                _ => Err(Refusal::error(
+                    sqlstate::FEATURE_NOT_SUPPORTED,
+                    "COPY TO STDOUT needs a query",
+                )),
+            };
+        }
+        pg_compat::rewrite_statement(&mut statement, self.ctx(), &self.settings())?;
+        // Boxed: DataFusion's planning future is large, and callers hold it across awaits.
+        let plan = Box::pin(plan_statement(
+            self.ctx(),
+            statement,
+            self.role(),
+            param_types,
+        ))
+        .await
+            .map_err(|e| engine.name_unreadable_files(e))?;
+        Ok(Prepared::Plan(Box::new(plan)))
+    }
+
+    /// Answers a statement that runs no query; `None` for plans (and `COPY`, the type
+    /// introspection query), which the caller runs its own way.
+    pub async fn answer(&self, prepared: &Prepared) -> datafusion::error::Result<Option<Answer>> {
+        Ok(Some(match prepared {
+            Prepared::Show(name) => Answer::Rows(self.show(name)?),
+            Prepared::Set(name, value) => {
+                self.set(name, value).await?;
+                Answer::Tag("SET")
+            }
+            Prepared::Reset(name) => {
+                self.reset(name)?;
+                Answer::Tag("RESET")
+            }
+            Prepared::ResetAll(tag) => {
+                self.reset_all();
+                Answer::Tag(tag)
+            }
+            Prepared::Acknowledge(tag) => Answer::Tag(tag),
+            Prepared::Begin => {
+                self.transaction().begin();
+                Answer::Tag("BEGIN")
+            }
+            Prepared::End(tag) => {
+                self.transaction().end();
+                Answer::Tag(tag)
+            }
+            Prepared::Savepoint(command) => Answer::Tag(self.transaction().apply(command)?),
+            Prepared::TypeIntrospection | Prepared::Plan(_) | Prepared::CopyOut(..) => {
+                return Ok(None);
+            }
+        }))
+    }
+
+    /// Runs `sql` statement by statement to completion, as `callqa sql` and the SQL tests
+    /// do: each statement's rows (none for a command), the first failure ends the run.
+    /// Queries run with the per-query memory pool, as on the wire.
+    pub async fn run_sql(
+        &self,
+        engine: &Engine,
+        sql: &str,
+    ) -> datafusion::error::Result<Vec<StatementRows>> {
+        let mut results = Vec::new();
+        for statement in pg_compat::parse_statements(sql)? {
+            let prepared = Box::pin(self.prepare(engine, statement, &[])).await?;
+            results.push(self.collect(engine, &prepared).await?);
+        }
+        Ok(results)
+    }
+
+    /// The rows of one prepared statement, collected.
+    async fn collect(
+        &self,
+        engine: &Engine,
+        prepared: &Prepared,
+    ) -> datafusion::error::Result<StatementRows> {
+        let no_rows = || StatementRows {
+            schema: Arc::new(Schema::empty()),
+            batches: Vec::new(),
+        };
+        match self.answer(prepared).await? {
+            Some(Answer::Rows(batch)) => {
+                return Ok(StatementRows {
+                    schema: batch.schema(),
+                    batches: vec![batch],
+                });
+            }
+            Some(Answer::Tag(_)) => return Ok(no_rows()),
+            None => {}
+        }
+        let (Prepared::Plan(plan) | Prepared::CopyOut(plan, _)) = prepared else {
+            return Err(Refusal::error(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "asyncpg's type introspection query is answered over the wire only",
+            ));
+        };
+        let plan = plan.as_ref().clone();
+        if matches!(plan, LogicalPlan::Statement(_)) {
+            // `SET datafusion.x = y`: DataFusion applies it.
+            self.ctx()
+                .execute_logical_plan(plan)
+                .await?
+                .collect()
+                .await?;
+            return Ok(no_rows());
+        }
+        let state = engine
+            .query_state(self.ctx())
+            .map_err(|e| Refusal::error(sqlstate::OUT_OF_MEMORY, e.to_string()))?;
+        let df = DataFrame::new(state, plan);
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let batches = df
+            .collect()
+            .await
+            .map_err(|e| engine.name_unreadable_files(e))?;
+        Ok(StatementRows { schema, batches })
+    }
+}
+
+/// PostgreSQL-only statements answered without DataFusion; `None` for the rest.
+pub fn classify(statement: &Statement) -> Option<Prepared> {
+    match statement {
+        Statement::ShowVariable { variable } => {
+            // `SHOW datafusion.x.y` arrives as three identifiers; DataFusion answers those.
+            if variable
+                .first()
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("datafusion"))
+            {
+                return None;
+            }
+            let name = variable
+                .iter()
+                .map(|i| i.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some(Prepared::Show(name))
+        }
+        Statement::Set(Set::SingleAssignment {
+            variable, values, ..
+        }) => {
+            let name = variable.to_string();
+            if name.to_lowercase().starts_with("datafusion.") {
+                return None;
+            }
+            let value = values
+                .iter()
+                .map(setting_value)
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(Prepared::Set(name, value))
+        }
+        Statement::Set(Set::SetTimeZone { value, .. }) => {
+            Some(Prepared::Set("timezone".to_owned(), setting_value(value)))
+        }
+        Statement::Set(_) => Some(Prepared::Acknowledge("SET")),
+        Statement::Reset(reset) => Some(match &reset.reset {
+            Reset::ALL => Prepared::ResetAll("RESET"),
+            Reset::ConfigurationParameter(name) => Prepared::Reset(name.to_string()),
+        }),
+        Statement::StartTransaction { .. } => Some(Prepared::Begin),
+        Statement::Commit { .. } => Some(Prepared::End("COMMIT")),
+        Statement::Rollback {
+            savepoint: Some(name),
+            ..
+        } => Some(Prepared::Savepoint(SavepointCommand::RollbackTo(
+            SavepointCommand::name_of(name),
+        ))),
+        Statement::Rollback { .. } => Some(Prepared::End("ROLLBACK")),
+        Statement::Savepoint { name } => Some(Prepared::Savepoint(SavepointCommand::Define(
+            SavepointCommand::name_of(name),
+        ))),
+        Statement::ReleaseSavepoint { name } => Some(Prepared::Savepoint(
+            SavepointCommand::Release(SavepointCommand::name_of(name)),
+        )),
+        // No cursors and no notification channels exist here, so closing all of them and
+        // leaving any channel (asyncpg's pool reset does both) change nothing.
+        Statement::Close {
+            cursor: CloseCursor::All,
+        } => Some(Prepared::Acknowledge("CLOSE CURSOR ALL")),
+        Statement::UNLISTEN { .. } => Some(Prepared::Acknowledge("UNLISTEN")),
+        Statement::Discard {
+            object_type: DiscardObject::ALL,
+        } => Some(Prepared::ResetAll("DISCARD ALL")),
+        // Plans, sequences and temporary tables: none are kept per session here.
+        Statement::Discard { object_type } => Some(Prepared::Acknowledge(match object_type {
+            DiscardObject::PLANS => "DISCARD PLANS",
+            DiscardObject::SEQUENCES => "DISCARD SEQUENCES",
+            _ => "DISCARD TEMP",
+        })),
+        Statement::Deallocate { .. } => Some(Prepared::Acknowledge("DEALLOCATE")),
+        _ => None,
+    }
+}
+
+/// A SET value as PostgreSQL stores it: strings without quotes, identifiers as written.
+fn setting_value(expr: &SqlExpr) -> String {
+    use datafusion::sql::sqlparser::ast::Value;
+    match expr {
+        SqlExpr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        SqlExpr::Identifier(ident) => ident.value.clone(),
+        other => other.to_string(),
+    }
+}
