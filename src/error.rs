@@ -62,7 +62,16 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A command-line value is invalid.
+    /// callqa itself failed, not its input: a worker task panicked or was cancelled, the
+    /// system refused a facility (a signal handler), an internal invariant broke.
+    #[error("internal error in {what}: {reason}")]
+    Internal {
+        /// What was running.
+        what: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A command-line value (or a file a flag names) is invalid.
     #[error("invalid {what}: {reason}")]
     InvalidArgument {
         /// The flag or value.

@@ -70,7 +70,7 @@ async fn run(cli: Cli) -> callqa::Result<()> {
             let server = Server::bind(&config).await?;
             // Install the handlers before announcing the address: a Ctrl-C right after the
             // announcement must stop the server cleanly, not kill it.
-            let stop = shutdown_signal().map_err(|e| callqa::Error::InvalidArgument {
+            let stop = shutdown_signal().map_err(|e| callqa::Error::Internal {
                 what: "signal handler".to_owned(),
                 reason: e.to_string(),
             })?;
@@ -175,7 +175,7 @@ async fn blocking<T: Send + 'static>(
 ) -> callqa::Result<T> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| callqa::Error::InvalidArgument {
+        .map_err(|e| callqa::Error::Internal {
             what: what.to_owned(),
             reason: e.to_string(),
         })?

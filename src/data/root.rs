@@ -1,4 +1,5 @@
-//! Registers the tables of a data root (DESIGN.md section 3) as Parquet listing tables.
+//! The data root and its tables: each table folder (hive-partitioned by `date=` where the
+//! table has one) registered as a Parquet listing table.
 //!
 //! The schema of every table is fixed by [`crate::data::schema`], never inferred from the files, so
 //! a missing folder is an empty table and a stray file with other columns cannot change what
@@ -6,6 +7,8 @@
 //! data root in object storage (`s3://bucket/prefix`) is registered in DataFusion's runtime
 //! and its table folders are listed the same way.
 
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -318,4 +321,45 @@ pub(crate) fn visible_parquet_files(
         }
     }
     Ok(())
+}
+
+/// Hash of (path, length, modification time, inode) of every visible Parquet file of every
+/// table folder under `dir`: the files DataFusion's listing would read.
+pub fn files_fingerprint(dir: &Path) -> Option<u64> {
+    let mut hasher = DefaultHasher::new();
+    for table in all_tables() {
+        let mut files = Vec::new();
+        visible_parquet_files(&dir.join(table.name), &mut files).ok()?;
+        for file in files {
+            let metadata = std::fs::metadata(&file).ok()?;
+            file.hash(&mut hasher);
+            metadata.len().hash(&mut hasher);
+            metadata.modified().ok().hash(&mut hasher);
+            // A file replaced by rename (how `ingest` writes) is a new inode even when its
+            // size and modification time happen to match the old one.
+            #[cfg(unix)]
+            std::os::unix::fs::MetadataExt::ino(&metadata).hash(&mut hasher);
+        }
+    }
+    Some(hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_follows_added_and_rewritten_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("agents");
+        std::fs::create_dir_all(&folder).unwrap();
+        let empty = files_fingerprint(dir.path()).unwrap();
+        std::fs::write(folder.join("a.parquet"), b"one").unwrap();
+        let one = files_fingerprint(dir.path()).unwrap();
+        assert_ne!(empty, one);
+        std::fs::write(folder.join(".hidden.parquet.tmp"), b"x").unwrap();
+        assert_eq!(files_fingerprint(dir.path()).unwrap(), one);
+        std::fs::write(folder.join("a.parquet"), b"three").unwrap();
+        assert_ne!(files_fingerprint(dir.path()).unwrap(), one);
+    }
 }

@@ -1,4 +1,5 @@
-//! The tables of a data root (DESIGN.md section 3): their Arrow schemas and sort keys.
+//! The tables of a data root (`calls`, `utterances`, `audio_features`, `surveys`, `agents`):
+//! their Arrow schemas, sort keys and partition column, and the database and schema names.
 //!
 //! One definition serves the generator, the catalog and ingest, so a column is named and typed
 //! in exactly one place. Schemas here exclude the hive partition column `date`, which the

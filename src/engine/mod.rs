@@ -148,6 +148,17 @@ impl Engine {
         })
     }
 
+    /// A fingerprint of the table files a query would read now (path, length, modification
+    /// time, inode of each): it changes when ingest adds or replaces a file. `None` when it
+    /// cannot be told cheaply (object storage) or a folder cannot be read.
+    pub async fn files_fingerprint(&self) -> Option<u64> {
+        let dir = self.root.dir()?.to_path_buf();
+        // Stat calls block: keep them off the connection's runtime threads.
+        tokio::task::spawn_blocking(move || crate::data::root::files_fingerprint(&dir))
+            .await
+            .ok()?
+    }
+
     /// The state one query of `session` runs with: its own memory pool, a share of the global
     /// one capped at the per-query limit. Without a limit, the session's state as it is.
     pub fn query_state(&self, session: &SessionContext) -> Result<SessionState> {

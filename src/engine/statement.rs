@@ -98,7 +98,7 @@ impl Session {
             param_types,
         ))
         .await
-            .map_err(|e| engine.name_unreadable_files(e))?;
+        .map_err(|e| engine.name_unreadable_files(e))?;
         Ok(Prepared::Plan(Box::new(plan)))
     }
 

@@ -89,7 +89,7 @@ fn run(
     for path in &summary.files {
         let relative = path
             .strip_prefix(local.path())
-            .map_err(|_| Error::InvalidArgument {
+            .map_err(|_| Error::Internal {
                 what: "staged file".to_owned(),
                 reason: format!("{} is outside {}", path.display(), local.path().display()),
             })?;
@@ -370,8 +370,8 @@ async fn acquire_lock(root: &ObjectRoot, id: &str) -> Result<()> {
     let age = (chrono::Utc::now() - held.last_modified)
         .to_std()
         .unwrap_or_default();
-    let busy = || Error::InvalidArgument {
-        what: "ingest".to_owned(),
+    let busy = || Error::DataRoot {
+        root: root.url().to_string(),
         reason: format!(
             "another ingest is running on {} (it holds {}, written {} s ago); if none is \
              running, delete that object",

@@ -65,8 +65,8 @@ impl Run {
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::InvalidArgument {
-                    what: "ingest".to_owned(),
+                return Err(Error::DataRoot {
+                    root: root.display().to_string(),
                     reason: format!(
                         "another ingest is running on {} (it holds {})",
                         root.display(),
@@ -109,12 +109,10 @@ impl Run {
 
     /// Records a complete, fsynced file written below [`Run::dir`].
     pub fn add(&mut self, path: &Path) -> Result<()> {
-        let relative = path
-            .strip_prefix(&self.dir)
-            .map_err(|_| Error::InvalidArgument {
-                what: "staged file".to_owned(),
-                reason: format!("{} is outside {}", path.display(), self.dir.display()),
-            })?;
+        let relative = path.strip_prefix(&self.dir).map_err(|_| Error::Internal {
+            what: "staged file".to_owned(),
+            reason: format!("{} is outside {}", path.display(), self.dir.display()),
+        })?;
         self.files.push(relative.to_path_buf());
         Ok(())
     }

@@ -139,7 +139,7 @@ pub fn to_call(
     path: &Path,
     default_started_at: Option<&str>,
 ) -> Result<CallRecord, String> {
-    let doc: Analysis = serde_json::from_str(text).map_err(|e| {
+    let mut doc: Analysis = serde_json::from_str(text).map_err(|e| {
         format!(
             "not a Transcribe Call Analytics / Contact Lens document (line {} column {}): {e}",
             e.line(),
@@ -161,33 +161,88 @@ pub fn to_call(
         .and_then(|m| m.contact_id.clone())
         .or_else(|| doc.job_name.clone())
         .unwrap_or(stem.clone());
-    let started = [
-        recording.as_deref(),
-        Some(stem.as_str()),
-        doc.job_name.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(start_from_name);
-    let started = match (started, default_started_at) {
-        (Some(started), _) => started,
-        (None, Some(given)) => DateTime::parse_from_rfc3339(given)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| format!("--default-started-at '{given}': {e}"))?,
-        (None, None) => {
-            return Err(
-                "no start time: the recording name has no <YYYYMMDDTHH:MM>_UTC part; \
-                 pass --default-started-at"
-                    .to_owned(),
-            );
-        }
-    };
+    let started = start_time(&doc, &stem, recording.as_deref(), default_started_at)?;
     let language = match doc.language_code.as_deref().map(|c| &c[..c.len().min(2)]) {
         Some("zh") => "zh",
         Some("en") | None => "en",
         Some(other) => return Err(format!("LanguageCode '{other}…' is neither zh nor en")),
     };
 
+    let characteristics = doc.conversation_characteristics.take().unwrap_or_default();
+    let (utterances, features) = turns(&doc, &characteristics)?;
+
+    let last_end = utterances.iter().map(|u| u.end_ms).max().unwrap_or(0);
+    let last_second_end = features
+        .last()
+        .map_or(0, |f| (i64::from(f.second) + 1) * 1000);
+    let length_ms = characteristics
+        .total_conversation_duration_millis
+        .unwrap_or(0)
+        .max(last_end)
+        .max(last_second_end);
+    let talk_ms = characteristics
+        .talk_time
+        .and_then(|t| t.total_time_millis)
+        .unwrap_or(length_ms);
+    let ended = started + chrono::Duration::milliseconds(length_ms);
+    Ok(CallRecord {
+        call_id,
+        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        ended_at: ended.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        direction: "inbound".to_owned(),
+        language: language.to_owned(),
+        queue: UNKNOWN.to_owned(),
+        agent_id: None,
+        customer_id: UNKNOWN.to_owned(),
+        customer_tier: "regular".to_owned(),
+        region: UNKNOWN.to_owned(),
+        ivr_ms: 0,
+        queue_wait_ms: 0,
+        talk_ms,
+        hold_ms: 0,
+        acw_ms: 0,
+        transfers: 0,
+        outcome: "resolved".to_owned(),
+        hangup_by: "customer".to_owned(),
+        complaint: false,
+        recording_uri: recording,
+        utterances,
+        audio_features: features,
+        survey: None,
+    })
+}
+
+/// When the call started: from the `<YYYYMMDDTHH:MM>_UTC` part of the recording, file or
+/// job name, else `--default-started-at`, else an error saying so.
+fn start_time(
+    doc: &Analysis,
+    stem: &str,
+    recording: Option<&str>,
+    default_started_at: Option<&str>,
+) -> Result<DateTime<Utc>, String> {
+    let started = [recording, Some(stem), doc.job_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(start_from_name);
+    match (started, default_started_at) {
+        (Some(started), _) => Ok(started),
+        (None, Some(given)) => DateTime::parse_from_rfc3339(given)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("--default-started-at '{given}': {e}")),
+        (None, None) => Err(
+            "no start time: the recording name has no <YYYYMMDDTHH:MM>_UTC part; \
+             pass --default-started-at"
+                .to_owned(),
+        ),
+    }
+}
+
+/// The utterances (one per transcript turn) and the per-second features (loudness scores,
+/// talk speed, overlap with interruptions) of a document.
+fn turns(
+    doc: &Analysis,
+    characteristics: &Characteristics,
+) -> Result<(Vec<UtteranceRecord>, Vec<FeatureRecord>), String> {
     // Contact Lens names participants by id; map ids to roles.
     let role_of = |turn: &Turn| -> Result<Speaker, String> {
         let role = turn.participant_role.clone().or_else(|| {
@@ -204,7 +259,6 @@ pub fn to_call(
             other => Err(format!("unknown participant {other:?}")),
         }
     };
-    let characteristics = doc.conversation_characteristics.unwrap_or_default();
     let words_per_minute = |speaker: Speaker| {
         characteristics
             .talk_speed
@@ -267,46 +321,7 @@ pub fn to_call(
     // Turns can share a second; keep one row per second and speaker (the first).
     features.sort_by_key(|f| (f.second, f.speaker));
     features.dedup_by(|a, b| a.second == b.second && a.speaker == b.speaker);
-
-    let last_end = utterances.iter().map(|u| u.end_ms).max().unwrap_or(0);
-    let last_second_end = features
-        .last()
-        .map_or(0, |f| (i64::from(f.second) + 1) * 1000);
-    let length_ms = characteristics
-        .total_conversation_duration_millis
-        .unwrap_or(0)
-        .max(last_end)
-        .max(last_second_end);
-    let talk_ms = characteristics
-        .talk_time
-        .and_then(|t| t.total_time_millis)
-        .unwrap_or(length_ms);
-    let ended = started + chrono::Duration::milliseconds(length_ms);
-    Ok(CallRecord {
-        call_id,
-        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        ended_at: ended.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        direction: "inbound".to_owned(),
-        language: language.to_owned(),
-        queue: UNKNOWN.to_owned(),
-        agent_id: None,
-        customer_id: UNKNOWN.to_owned(),
-        customer_tier: "regular".to_owned(),
-        region: UNKNOWN.to_owned(),
-        ivr_ms: 0,
-        queue_wait_ms: 0,
-        talk_ms,
-        hold_ms: 0,
-        acw_ms: 0,
-        transfers: 0,
-        outcome: "resolved".to_owned(),
-        hangup_by: "customer".to_owned(),
-        complaint: false,
-        recording_uri: recording,
-        utterances,
-        audio_features: features,
-        survey: None,
-    })
+    Ok((utterances, features))
 }
 
 /// Reads the `YYYYMMDDTHH:MM[:SS]_UTC` part of a recording name.

@@ -18,7 +18,6 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -449,35 +448,10 @@ fn changes_between_runs(expr: &Expr) -> bool {
 /// The version of the data a query would read now; `None` when it cannot be told cheaply
 /// (object storage) or a folder cannot be read.
 async fn data_version(engine: &Engine) -> Option<DataVersion> {
-    let dir = engine.root().dir()?.to_path_buf();
     // Rules first: a reload racing with the listing then at worst makes the entry stale.
     let rules = engine.rules().current();
-    // Stat calls block: keep them off the connection's runtime threads.
-    let files = tokio::task::spawn_blocking(move || files_fingerprint(&dir))
-        .await
-        .ok()??;
+    let files = engine.files_fingerprint().await?;
     Some(DataVersion { files, rules })
-}
-
-/// Hash of (path, length, modification time, inode) of every visible Parquet file of every
-/// table folder under `dir`: the files DataFusion's listing would read.
-fn files_fingerprint(dir: &Path) -> Option<u64> {
-    let mut hasher = DefaultHasher::new();
-    for table in crate::data::schema::all_tables() {
-        let mut files = Vec::new();
-        crate::data::root::visible_parquet_files(&dir.join(table.name), &mut files).ok()?;
-        for file in files {
-            let metadata = std::fs::metadata(&file).ok()?;
-            file.hash(&mut hasher);
-            metadata.len().hash(&mut hasher);
-            metadata.modified().ok().hash(&mut hasher);
-            // A file replaced by rename (how `ingest` writes) is a new inode even when its
-            // size and modification time happen to match the old one.
-            #[cfg(unix)]
-            std::os::unix::fs::MetadataExt::ino(&metadata).hash(&mut hasher);
-        }
-    }
-    Some(hasher.finish())
 }
 
 /// Hash of every DataFusion setting of the session, defaults included.
@@ -582,20 +556,5 @@ mod tests {
         assert_eq!(entries.map.len(), 3);
         assert!(entries.bytes <= cache.config.max_bytes);
         assert_eq!(entries.order.front().map(|(seq, _)| *seq), Some(2));
-    }
-
-    #[test]
-    fn the_fingerprint_follows_added_and_rewritten_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let folder = dir.path().join("agents");
-        std::fs::create_dir_all(&folder).unwrap();
-        let empty = files_fingerprint(dir.path()).unwrap();
-        std::fs::write(folder.join("a.parquet"), b"one").unwrap();
-        let one = files_fingerprint(dir.path()).unwrap();
-        assert_ne!(empty, one);
-        std::fs::write(folder.join(".hidden.parquet.tmp"), b"x").unwrap();
-        assert_eq!(files_fingerprint(dir.path()).unwrap(), one);
-        std::fs::write(folder.join("a.parquet"), b"three").unwrap();
-        assert_ne!(files_fingerprint(dir.path()).unwrap(), one);
     }
 }

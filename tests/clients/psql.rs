@@ -244,3 +244,60 @@ async fn psql_tab_completion_queries_complete_names() {
     assert_eq!(names, ["queue", "queue_wait_ms"], "{out}");
     server.stop().await;
 }
+
+/// Cells of a table as `callqa sql` prints it (`| a | b |` lines): the header, then rows.
+fn shell_table(out: &str) -> Vec<Vec<String>> {
+    out.lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// `callqa sql` and psql take the same statement path (SHOW, SET, current_setting, column
+/// naming): the same statements give the same column names and the same values.
+#[tokio::test(flavor = "multi_thread")]
+async fn callqa_sql_and_psql_answer_the_same_statement_the_same_way() {
+    if !tools::available("psql", "apt-get install postgresql-client") {
+        return;
+    }
+    let server = TestServer::start().await;
+    let data = crate::harness::sample_data();
+    let statements = [
+        "select current_setting('TimeZone'), count(*), min(queue) from calls",
+        "show timezone",
+        "set timezone = 'Asia/Shanghai'; select current_setting('timezone') as zone, 1 + 1",
+        "select queue, count(*) from calls group by queue order by queue",
+    ];
+    for sql in statements {
+        let psql_out = psql(&server, &["--csv", "-c", sql]).await;
+        let psql_rows: Vec<Vec<String>> = psql_out
+            .lines()
+            .filter(|l| !l.is_empty() && *l != "SET")
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect();
+        let shell = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
+            .args(["sql", "--data"])
+            .arg(&data)
+            .args(["-c", sql])
+            .output()
+            .expect("callqa sql runs");
+        let shell_out = String::from_utf8_lossy(&shell.stdout).into_owned();
+        assert!(
+            shell.status.success(),
+            "callqa sql -c {sql:?} failed: {}",
+            String::from_utf8_lossy(&shell.stderr)
+        );
+        let shell_rows = shell_table(&shell_out);
+        assert!(psql_rows.len() >= 2, "{sql}: psql gave {psql_out}");
+        assert_eq!(
+            shell_rows, psql_rows,
+            "{sql}\ncallqa sql:\n{shell_out}\npsql:\n{psql_out}"
+        );
+    }
+    server.stop().await;
+}

@@ -106,6 +106,15 @@ fn is_identifier(name: &str) -> bool {
 
 /// Registers the catalog functions over `facts`.
 pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
+    register_signatures(ctx, facts);
+    register_descriptions(ctx, facts);
+    register_sizes(ctx, facts);
+    register_definitions(ctx, facts);
+    register_privileges(ctx);
+}
+
+/// psql `\df` and pgjdbc `getFunctions`: a function's result and argument texts, visibility.
+fn register_signatures(ctx: &SessionContext, facts: &Arc<Facts>) {
     let by_oid: Arc<HashMap<i32, Function>> =
         Arc::new(facts.functions.iter().map(|f| (f.oid, f.clone())).collect());
     let text_of_function = |name: &'static str, text: fn(&Function) -> String| {
@@ -136,7 +145,10 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
             Ok(Arc::new(visible))
         },
     ));
+}
 
+/// `obj_description`, `col_description`: the comments of tables, views and columns.
+fn register_descriptions(ctx: &SessionContext, facts: &Arc<Facts>) {
     let objects = Arc::clone(facts);
     ctx.register_udf(text_by_oid(
         "obj_description",
@@ -170,7 +182,10 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
             Ok(Arc::new(texts))
         },
     ));
+}
 
+/// `pg_table_size` and friends (psql `\dt+`).
+fn register_sizes(ctx: &SessionContext, facts: &Arc<Facts>) {
     // Sizes are the Parquet bytes found at start-up; callqa has no separate index storage.
     for (name, with_data) in [
         ("pg_table_size", true),
@@ -201,7 +216,10 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
             },
         ));
     }
+}
 
+/// `pg_get_indexdef`, `pg_get_constraintdef` and pgjdbc's `_pg_expandarray`.
+fn register_definitions(ctx: &SessionContext, facts: &Arc<Facts>) {
     let indexes: Arc<HashMap<i32, super::Index>> =
         Arc::new(facts.indexes.iter().map(|i| (i.oid, i.clone())).collect());
     ctx.register_udf(CatalogFunction::udf(
@@ -253,7 +271,10 @@ pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
         DataType::Null, // replaced by return_type below
         expand_arrays,
     ));
+}
 
+/// The privilege checks of a read-only server (`has_table_privilege`, …).
+fn register_privileges(ctx: &SessionContext) {
     for (name, allowed) in PRIVILEGES {
         ctx.register_udf(CatalogFunction::udf(
             name,

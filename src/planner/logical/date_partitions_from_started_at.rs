@@ -1,6 +1,6 @@
 //! Time-range filters on `calls.started_at` prune whole `date=` partitions.
 //!
-//! `date` is the UTC date of `started_at` (DESIGN.md section 3), so `started_at >= T` implies
+//! `date` is the UTC date of `started_at` (the partition column, see `data::schema`), so `started_at >= T` implies
 //! `date >= T::date` and `started_at <= T` implies `date <= T::date`. Grafana's
 //! `$__timeFilter(started_at)` only names the timestamp; without the implied `date` bounds
 //! the scan opens every partition's files to read their statistics. This rule adds the
