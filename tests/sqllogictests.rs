@@ -95,7 +95,20 @@ impl AsyncDB for CallqaDb {
                         .iter()
                         .map(|f| slt_type(f.data_type()))
                         .collect(),
-                    rows: render(&result.batches)?,
+                    // EXPLAIN names files: without the checkout's path, so records hold anywhere.
+                    rows: render(&result.batches)?
+                        .into_iter()
+                        .map(|row| {
+                            row.into_iter()
+                                .map(|cell| {
+                                    cell.replace(
+                                        env!("CARGO_MANIFEST_DIR").trim_start_matches('/'),
+                                        "<repo>",
+                                    )
+                                })
+                                .collect()
+                        })
+                        .collect(),
                 }
             };
         }
