@@ -111,7 +111,7 @@ pub fn evaluate_call(
     scratch.units.clear();
     for u in utts.iter() {
         let from = scratch.normalized.len();
-        super::matcher::normalize_into(u.text, &mut scratch.normalized);
+        super::normalize::normalize_into(u.text, &mut scratch.normalized);
         scratch.normalized_ends.push(scratch.normalized.len());
         rules.hits_into(&scratch.normalized[from..], &mut scratch.hits);
         scratch.hit_ends.push(scratch.hits.len());
@@ -654,7 +654,7 @@ mod tests {
         (!said.is_empty()).then_some((true, None))
     }
 
-    use crate::qa::matcher::normalize;
+    use crate::qa::normalize::normalize;
     use proptest::prelude::*;
 
     /// Jaccard similarity of two sorted sets, counted in full.

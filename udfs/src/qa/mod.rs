@@ -1,5 +1,5 @@
 //! QA rules as data, evaluated at query time: rule files ([`rules`]), their compiled form
-//! ([`matcher`]), evaluation of one call ([`evaluate`]), the active set and its reloading
+//! ([`matcher`]) over normalised text ([`normalize`]), evaluation of one call ([`evaluate`]), the active set and its reloading
 //! ([`store`]), and the SQL surface: `qa_evaluate`, `qa_score`, `qa_match`, `callqa_reload_rules` and
 //! the `qa_rules` table.
 //!
@@ -18,6 +18,7 @@ pub mod callqa_reload_rules;
 mod collect;
 pub mod evaluate;
 pub mod matcher;
+pub mod normalize;
 pub mod qa_evaluate;
 pub mod qa_match;
 pub mod qa_rules_table;

@@ -10,6 +10,8 @@ use std::fmt;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::normalize::normalize;
+
 /// Why a rule file was rejected: the file, the 1-based line and column, and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
@@ -353,10 +355,7 @@ fn check_rule(rule: &RuleDef) -> Result<(), String> {
         if list.is_empty() {
             return Err(format!("{what} must list at least one phrase"));
         }
-        if let Some(p) = list
-            .iter()
-            .find(|p| super::matcher::normalize(p).is_empty())
-        {
+        if let Some(p) = list.iter().find(|p| normalize(p).is_empty()) {
             return Err(format!("{what}: phrase {p:?} has no letters or digits"));
         }
         Ok(())
