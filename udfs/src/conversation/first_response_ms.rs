@@ -8,67 +8,51 @@
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef};
-use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::Result;
 use datafusion::common::types::{NativeType, logical_int64, logical_string};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::AggregateOrderSensitivity;
+use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, Documentation, GroupsAccumulator,
-    Signature, TypeSignatureClass, Volatility,
+    AggregateUDF, Coercion, Documentation, Signature, TypeSignatureClass, Volatility,
 };
 
-use crate::conversation::{
-    AGENT, CUSTOMER, CallMetric, DOC_SECTION_CONVERSATION, Out, Row, RowsAccumulator,
-    RowsGroupsAccumulator, int_arg, rows_state_field, speaker_arg,
-};
+use crate::conversation::args::{int_arg, speaker_arg};
+use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out};
+use crate::conversation::{AGENT, CUSTOMER, DOC_SECTION_CONVERSATION, Row};
 
 const NAME: &str = "first_response_ms";
 
 /// Shared instance of `first_response_ms`, registered by [`crate::register_all`].
 pub fn first_response_ms() -> Arc<AggregateUDF> {
-    static UDAF: LazyLock<Arc<AggregateUDF>> =
-        LazyLock::new(|| Arc::new(AggregateUDF::from(FirstResponseMsAgg::new())));
+    static UDAF: LazyLock<Arc<AggregateUDF>> = LazyLock::new(MetricAgg::<FirstResponseMs>::udaf);
     Arc::clone(&UDAF)
-}
-
-/// Implementation of `first_response_ms`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct FirstResponseMsAgg {
-    signature: Signature,
-}
-
-impl FirstResponseMsAgg {
-    /// Creates the function: (text, bigint).
-    pub fn new() -> Self {
-        let text = Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
-        Self {
-            signature: Signature::coercible(vec![text, int], Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for FirstResponseMsAgg {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// The metric (no parameters).
 #[derive(Debug, Clone)]
 pub(crate) struct FirstResponseMs;
 
-/// The accumulator of one call.
-#[allow(dead_code)] // the name the style guide gives the accumulator; used through the generic
-pub type FirstResponseMsAccumulator = RowsAccumulator<FirstResponseMs>;
-
 impl CallMetric for FirstResponseMs {
+    const NAME: &'static str = NAME;
     const FLOAT: bool = false;
+
+    /// (text, bigint).
+    fn signature() -> Signature {
+        let text = Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
+        let int = Coercion::new_implicit(
+            TypeSignatureClass::Native(logical_int64()),
+            vec![TypeSignatureClass::Integer],
+            NativeType::Int64,
+        );
+        Signature::coercible(vec![text, int], Volatility::Immutable)
+    }
+
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
+    }
+
+    fn from_args(_args: &AccumulatorArgs) -> Result<Self> {
+        Ok(FirstResponseMs)
+    }
 
     fn read(&self, args: &[ArrayRef], mut push: impl FnMut(usize, Row)) -> Result<()> {
         let speakers = speaker_arg(args, 0, NAME)?;
@@ -99,47 +83,6 @@ impl CallMetric for FirstResponseMs {
     }
 }
 
-impl AggregateUDFImpl for FirstResponseMsAgg {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Int64)
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RowsAccumulator::new(FirstResponseMs)))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![rows_state_field(args.name)])
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(RowsGroupsAccumulator::new(FirstResponseMs)))
-    }
-
-    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
-        AggregateOrderSensitivity::Insensitive
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
-    }
-}
-
 static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DOC_SECTION_CONVERSATION,
@@ -160,7 +103,7 @@ mod tests {
     use datafusion::arrow::array::{Int64Array, StringArray};
 
     use super::*;
-    use crate::conversation::test_support::check_all_ways;
+    use crate::conversation::metric_agg::test_support::check_all_ways;
 
     fn args(rows: &[(&str, i64)]) -> Vec<ArrayRef> {
         vec![

@@ -14,69 +14,27 @@
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef};
-use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::types::{NativeType, logical_int64, logical_string};
 use datafusion::common::{Result, plan_err};
-use datafusion::logical_expr::function::{
-    AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
-};
-use datafusion::logical_expr::utils::AggregateOrderSensitivity;
+use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, Documentation, Expr, GroupsAccumulator,
-    Signature, TypeSignature, TypeSignatureClass, Volatility,
+    AggregateUDF, Coercion, Documentation, Expr, Signature, TypeSignature, TypeSignatureClass,
+    Volatility,
 };
 
-use crate::conversation::{
-    AGENT, CUSTOMER, CallMetric, DOC_SECTION_CONVERSATION, Out, Row, RowsAccumulator,
-    RowsGroupsAccumulator, by_speaker_value, int_arg, logical_literal, ms_value, physical_literal,
-    rows_state_field, speaker_arg,
+use crate::conversation::args::{
+    by_speaker_value, int_arg, logical_literal, ms_value, physical_literal, speaker_arg,
 };
+use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out, Validate};
+use crate::conversation::timeline::{DEFAULT_DELAY_MS, interruptions};
+use crate::conversation::{DOC_SECTION_CONVERSATION, Row};
 
 const NAME: &str = "interruption_count";
-/// Default `delay_ms`: overlap in the first second of a turn is back-channel.
-pub(crate) const DEFAULT_DELAY_MS: i64 = 1000;
 
 /// Shared instance of `interruption_count`, registered by [`crate::register_all`].
 pub fn interruption_count() -> Arc<AggregateUDF> {
-    static UDAF: LazyLock<Arc<AggregateUDF>> =
-        LazyLock::new(|| Arc::new(AggregateUDF::from(InterruptionCountAgg::new())));
+    static UDAF: LazyLock<Arc<AggregateUDF>> = LazyLock::new(MetricAgg::<InterruptionCount>::udaf);
     Arc::clone(&UDAF)
-}
-
-/// Implementation of `interruption_count`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct InterruptionCountAgg {
-    signature: Signature,
-}
-
-impl InterruptionCountAgg {
-    /// Creates the function: (text, bigint, bigint, text [, bigint]).
-    pub fn new() -> Self {
-        let text = Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
-        let four = vec![text.clone(), int.clone(), int.clone(), text];
-        let mut five = four.clone();
-        five.push(int);
-        Self {
-            signature: Signature::one_of(
-                vec![
-                    TypeSignature::Coercible(four),
-                    TypeSignature::Coercible(five),
-                ],
-                Volatility::Immutable,
-            ),
-        }
-    }
-}
-
-impl Default for InterruptionCountAgg {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// The metric with its constant parameters.
@@ -86,24 +44,6 @@ pub(crate) struct InterruptionCount {
     pub(crate) by: i64,
     /// Minimum time since the other utterance began, in ms.
     pub(crate) delay_ms: i64,
-}
-
-/// The accumulator of one call.
-#[allow(dead_code)] // the name the style guide gives the accumulator; used through the generic
-pub type InterruptionCountAccumulator = RowsAccumulator<InterruptionCount>;
-
-impl InterruptionCount {
-    fn from_args(args: &AccumulatorArgs) -> Result<Self> {
-        let by = match physical_literal(NAME, "by_speaker", args, 3)? {
-            Some(v) => by_speaker_value(NAME, v)?,
-            None => return plan_err!("{NAME}: by_speaker is required"),
-        };
-        let delay_ms = match physical_literal(NAME, "delay_ms", args, 4)? {
-            Some(v) => ms_value(NAME, "delay_ms", v)?,
-            None => DEFAULT_DELAY_MS,
-        };
-        Ok(Self { by, delay_ms })
-    }
 }
 
 /// Checks the constant arguments of a logical call (plan time).
@@ -121,7 +61,45 @@ fn validate(args: &[Expr]) -> Result<()> {
 }
 
 impl CallMetric for InterruptionCount {
+    const NAME: &'static str = NAME;
     const FLOAT: bool = false;
+    const VALIDATE: Option<Validate> = Some(validate);
+
+    /// (text, bigint, bigint, text [, bigint]).
+    fn signature() -> Signature {
+        let text = Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
+        let int = Coercion::new_implicit(
+            TypeSignatureClass::Native(logical_int64()),
+            vec![TypeSignatureClass::Integer],
+            NativeType::Int64,
+        );
+        let four = vec![text.clone(), int.clone(), int.clone(), text];
+        let mut five = four.clone();
+        five.push(int);
+        Signature::one_of(
+            vec![
+                TypeSignature::Coercible(four),
+                TypeSignature::Coercible(five),
+            ],
+            Volatility::Immutable,
+        )
+    }
+
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
+    }
+
+    fn from_args(args: &AccumulatorArgs) -> Result<Self> {
+        let by = match physical_literal(NAME, "by_speaker", args, 3)? {
+            Some(v) => by_speaker_value(NAME, v)?,
+            None => return plan_err!("{NAME}: by_speaker is required"),
+        };
+        let delay_ms = match physical_literal(NAME, "delay_ms", args, 4)? {
+            Some(v) => ms_value(NAME, "delay_ms", v)?,
+            None => DEFAULT_DELAY_MS,
+        };
+        Ok(Self { by, delay_ms })
+    }
 
     fn read(&self, args: &[ArrayRef], mut push: impl FnMut(usize, Row)) -> Result<()> {
         let speakers = speaker_arg(args, 0, NAME)?;
@@ -140,81 +118,10 @@ impl CallMetric for InterruptionCount {
     }
 
     fn evaluate(&self, rows: &mut [Row]) -> Out {
-        Out::Int(Some(count_interruptions(rows, self.by, self.delay_ms)))
-    }
-}
-
-/// The count; `rows` are (start, end, speaker) and get sorted.
-pub(crate) fn count_interruptions(rows: &mut [Row], by: i64, delay_ms: i64) -> i64 {
-    let other = if by == AGENT { CUSTOMER } else { AGENT };
-    rows.sort_unstable();
-    let lead = delay_ms.max(1);
-    // Rows are in start order, so the other speaker's rows that began early enough form a
-    // growing prefix: keep the latest end among them.
-    let mut others = rows.iter().filter(|r| r[2] == other).peekable();
-    let mut max_end = i64::MIN;
-    let mut count = 0;
-    for u in rows.iter().filter(|r| r[2] == by) {
-        let threshold = u[0].saturating_sub(lead);
-        while let Some(v) = others.next_if(|v| v[0] <= threshold) {
-            max_end = max_end.max(v[1]);
-        }
-        if max_end > u[0] {
-            count += 1;
-        }
-    }
-    count
-}
-
-impl AggregateUDFImpl for InterruptionCountAgg {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Int64)
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RowsAccumulator::new(
-            InterruptionCount::from_args(&args)?,
-        )))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![rows_state_field(args.name)])
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(RowsGroupsAccumulator::new(
-            InterruptionCount::from_args(&args)?,
-        )))
-    }
-
-    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
-        AggregateOrderSensitivity::Insensitive
-    }
-
-    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
-        Some(Box::new(|f, _| {
-            validate(&f.params.args)?;
-            Ok(Expr::AggregateFunction(f))
-        }))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
+        rows.sort_unstable();
+        let by = self.by;
+        let count = interruptions(rows, |r| *r, |r| r[2] == by, self.delay_ms).count();
+        Out::Int(Some(i64::try_from(count).unwrap_or(i64::MAX)))
     }
 }
 
@@ -241,7 +148,8 @@ mod tests {
     use datafusion::arrow::array::{Int64Array, StringArray};
 
     use super::*;
-    use crate::conversation::test_support::check_all_ways;
+    use crate::conversation::metric_agg::test_support::check_all_ways;
+    use crate::conversation::{AGENT, CUSTOMER};
     use crate::test_util::{ctx_with, run_sql};
 
     fn args(rows: &[(&str, i64, i64)]) -> Vec<ArrayRef> {

@@ -6,67 +6,51 @@
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::ArrayRef;
-use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::Result;
 use datafusion::common::types::{NativeType, logical_int64};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::AggregateOrderSensitivity;
+use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, Documentation, GroupsAccumulator,
-    Signature, TypeSignatureClass, Volatility,
+    AggregateUDF, Coercion, Documentation, Signature, TypeSignatureClass, Volatility,
 };
 
-use crate::conversation::silence_ms::read_spans;
-use crate::conversation::{
-    CallMetric, DOC_SECTION_CONVERSATION, Out, Row, RowsAccumulator, RowsGroupsAccumulator,
-    for_each_gap, rows_state_field,
-};
+use crate::conversation::args::read_spans;
+use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out};
+use crate::conversation::timeline::gaps;
+use crate::conversation::{DOC_SECTION_CONVERSATION, Row};
 
 const NAME: &str = "max_silence_ms";
 
 /// Shared instance of `max_silence_ms`, registered by [`crate::register_all`].
 pub fn max_silence_ms() -> Arc<AggregateUDF> {
-    static UDAF: LazyLock<Arc<AggregateUDF>> =
-        LazyLock::new(|| Arc::new(AggregateUDF::from(MaxSilenceMsAgg::new())));
+    static UDAF: LazyLock<Arc<AggregateUDF>> = LazyLock::new(MetricAgg::<MaxSilenceMs>::udaf);
     Arc::clone(&UDAF)
-}
-
-/// Implementation of `max_silence_ms`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct MaxSilenceMsAgg {
-    signature: Signature,
-}
-
-impl MaxSilenceMsAgg {
-    /// Creates the function: (bigint, bigint).
-    pub fn new() -> Self {
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
-        Self {
-            signature: Signature::coercible(vec![int.clone(), int], Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for MaxSilenceMsAgg {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// The metric (no parameters).
 #[derive(Debug, Clone)]
 pub(crate) struct MaxSilenceMs;
 
-/// The accumulator of one call.
-#[allow(dead_code)] // the name the style guide gives the accumulator; used through the generic
-pub type MaxSilenceMsAccumulator = RowsAccumulator<MaxSilenceMs>;
-
 impl CallMetric for MaxSilenceMs {
+    const NAME: &'static str = NAME;
     const FLOAT: bool = false;
+
+    /// (bigint, bigint).
+    fn signature() -> Signature {
+        let int = Coercion::new_implicit(
+            TypeSignatureClass::Native(logical_int64()),
+            vec![TypeSignatureClass::Integer],
+            NativeType::Int64,
+        );
+        Signature::coercible(vec![int.clone(), int], Volatility::Immutable)
+    }
+
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
+    }
+
+    fn from_args(_args: &AccumulatorArgs) -> Result<Self> {
+        Ok(MaxSilenceMs)
+    }
 
     fn read(&self, args: &[ArrayRef], push: impl FnMut(usize, Row)) -> Result<()> {
         read_spans(NAME, args, push)
@@ -76,50 +60,9 @@ impl CallMetric for MaxSilenceMs {
         if rows.is_empty() {
             return Out::Int(None);
         }
-        let mut max = 0i64;
-        for_each_gap(rows, |g| max = max.max(g));
-        Out::Int(Some(max))
-    }
-}
-
-impl AggregateUDFImpl for MaxSilenceMsAgg {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Int64)
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RowsAccumulator::new(MaxSilenceMs)))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![rows_state_field(args.name)])
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(RowsGroupsAccumulator::new(MaxSilenceMs)))
-    }
-
-    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
-        AggregateOrderSensitivity::Insensitive
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
+        rows.sort_unstable();
+        let longest = gaps(rows, |r| (r[0], r[1])).map(|g| g.len_ms).max();
+        Out::Int(Some(longest.unwrap_or(0)))
     }
 }
 
@@ -143,7 +86,7 @@ mod tests {
     use datafusion::arrow::array::Int64Array;
 
     use super::*;
-    use crate::conversation::test_support::check_all_ways;
+    use crate::conversation::metric_agg::test_support::check_all_ways;
 
     fn spans(rows: &[(i64, i64)]) -> Vec<ArrayRef> {
         vec![

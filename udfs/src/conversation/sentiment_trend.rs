@@ -10,68 +10,28 @@
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef};
-use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::Result;
 use datafusion::common::types::{NativeType, logical_float64, logical_int64};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::AggregateOrderSensitivity;
+use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, Documentation, GroupsAccumulator,
-    Signature, TypeSignatureClass, Volatility,
+    AggregateUDF, Coercion, Documentation, Signature, TypeSignatureClass, Volatility,
 };
 
-use crate::conversation::{
-    CallMetric, DOC_SECTION_CONVERSATION, Out, Row, RowsAccumulator, RowsGroupsAccumulator,
-    float_arg, int_arg, rows_state_field,
-};
+use crate::conversation::args::{float_arg, int_arg};
+use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out};
+use crate::conversation::{DOC_SECTION_CONVERSATION, Row};
 
 const NAME: &str = "sentiment_trend";
 
 /// Shared instance of `sentiment_trend`, registered by [`crate::register_all`].
 pub fn sentiment_trend() -> Arc<AggregateUDF> {
-    static UDAF: LazyLock<Arc<AggregateUDF>> =
-        LazyLock::new(|| Arc::new(AggregateUDF::from(SentimentTrendAgg::new())));
+    static UDAF: LazyLock<Arc<AggregateUDF>> = LazyLock::new(MetricAgg::<SentimentTrend>::udaf);
     Arc::clone(&UDAF)
-}
-
-/// Implementation of `sentiment_trend`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct SentimentTrendAgg {
-    signature: Signature,
-}
-
-impl SentimentTrendAgg {
-    /// Creates the function: (double, bigint); any numeric score is cast to DOUBLE.
-    pub fn new() -> Self {
-        let score = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_float64()),
-            vec![TypeSignatureClass::Numeric],
-            NativeType::Float64,
-        );
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
-        Self {
-            signature: Signature::coercible(vec![score, int], Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for SentimentTrendAgg {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// The metric (no parameters). Rows are (start, score as f64 bits, 0).
 #[derive(Debug, Clone)]
 pub(crate) struct SentimentTrend;
-
-/// The accumulator of one call.
-#[allow(dead_code)] // the name the style guide gives the accumulator; used through the generic
-pub type SentimentTrendAccumulator = RowsAccumulator<SentimentTrend>;
 
 /// Maps an f64 to an i64 whose order is the float's total order, and back.
 fn ordered_bits(x: f64) -> i64 {
@@ -84,7 +44,31 @@ fn from_ordered_bits(b: i64) -> f64 {
 }
 
 impl CallMetric for SentimentTrend {
+    const NAME: &'static str = NAME;
     const FLOAT: bool = true;
+
+    /// (double, bigint); any numeric score is cast to DOUBLE.
+    fn signature() -> Signature {
+        let score = Coercion::new_implicit(
+            TypeSignatureClass::Native(logical_float64()),
+            vec![TypeSignatureClass::Numeric],
+            NativeType::Float64,
+        );
+        let int = Coercion::new_implicit(
+            TypeSignatureClass::Native(logical_int64()),
+            vec![TypeSignatureClass::Integer],
+            NativeType::Int64,
+        );
+        Signature::coercible(vec![score, int], Volatility::Immutable)
+    }
+
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
+    }
+
+    fn from_args(_args: &AccumulatorArgs) -> Result<Self> {
+        Ok(SentimentTrend)
+    }
 
     fn read(&self, args: &[ArrayRef], mut push: impl FnMut(usize, Row)) -> Result<()> {
         let (Some(score), Some(start)) = (float_arg(args, 0, NAME)?, int_arg(args, 1, NAME)?)
@@ -117,47 +101,6 @@ impl CallMetric for SentimentTrend {
     }
 }
 
-impl AggregateUDFImpl for SentimentTrendAgg {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RowsAccumulator::new(SentimentTrend)))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![rows_state_field(args.name)])
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(RowsGroupsAccumulator::new(SentimentTrend)))
-    }
-
-    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
-        AggregateOrderSensitivity::Insensitive
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
-    }
-}
-
 static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DOC_SECTION_CONVERSATION,
@@ -178,7 +121,7 @@ mod tests {
     use datafusion::arrow::array::{Float64Array, Int64Array};
 
     use super::*;
-    use crate::conversation::test_support::check_all_ways;
+    use crate::conversation::metric_agg::test_support::check_all_ways;
 
     fn args(rows: &[(Option<f64>, i64)]) -> Vec<ArrayRef> {
         vec![

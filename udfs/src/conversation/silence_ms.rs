@@ -9,23 +9,19 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, ArrayRef};
-use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::arrow::array::ArrayRef;
 use datafusion::common::Result;
 use datafusion::common::types::{NativeType, logical_int64};
-use datafusion::logical_expr::function::{
-    AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
-};
-use datafusion::logical_expr::utils::AggregateOrderSensitivity;
+use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, Documentation, Expr, GroupsAccumulator,
-    Signature, TypeSignature, TypeSignatureClass, Volatility,
+    AggregateUDF, Coercion, Documentation, Expr, Signature, TypeSignature, TypeSignatureClass,
+    Volatility,
 };
 
-use crate::conversation::{
-    CallMetric, DOC_SECTION_CONVERSATION, Out, Row, RowsAccumulator, RowsGroupsAccumulator,
-    for_each_gap, int_arg, logical_literal, ms_value, physical_literal, rows_state_field,
-};
+use crate::conversation::args::{logical_literal, ms_value, physical_literal, read_spans};
+use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out, Validate};
+use crate::conversation::timeline::gaps;
+use crate::conversation::{DOC_SECTION_CONVERSATION, Row};
 
 const NAME: &str = "silence_ms";
 /// Default `min_gap_ms`: QA counts silences of 3 s or more.
@@ -33,41 +29,8 @@ pub(crate) const DEFAULT_MIN_GAP_MS: i64 = 3000;
 
 /// Shared instance of `silence_ms`, registered by [`crate::register_all`].
 pub fn silence_ms() -> Arc<AggregateUDF> {
-    static UDAF: LazyLock<Arc<AggregateUDF>> =
-        LazyLock::new(|| Arc::new(AggregateUDF::from(SilenceMsAgg::new())));
+    static UDAF: LazyLock<Arc<AggregateUDF>> = LazyLock::new(MetricAgg::<SilenceMs>::udaf);
     Arc::clone(&UDAF)
-}
-
-/// Implementation of `silence_ms`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct SilenceMsAgg {
-    signature: Signature,
-}
-
-impl SilenceMsAgg {
-    /// Creates the function: (bigint, bigint [, bigint]).
-    pub fn new() -> Self {
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
-        Self {
-            signature: Signature::one_of(
-                vec![
-                    TypeSignature::Coercible(vec![int.clone(), int.clone()]),
-                    TypeSignature::Coercible(vec![int.clone(), int.clone(), int]),
-                ],
-                Volatility::Immutable,
-            ),
-        }
-    }
-}
-
-impl Default for SilenceMsAgg {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// The metric with its constant parameter.
@@ -77,20 +40,6 @@ pub(crate) struct SilenceMs {
     pub(crate) min_gap_ms: i64,
 }
 
-/// The accumulator of one call.
-#[allow(dead_code)] // the name the style guide gives the accumulator; used through the generic
-pub type SilenceMsAccumulator = RowsAccumulator<SilenceMs>;
-
-impl SilenceMs {
-    fn from_args(args: &AccumulatorArgs) -> Result<Self> {
-        let min_gap_ms = match physical_literal(NAME, "min_gap_ms", args, 2)? {
-            Some(v) => ms_value(NAME, "min_gap_ms", v)?,
-            None => DEFAULT_MIN_GAP_MS,
-        };
-        Ok(Self { min_gap_ms })
-    }
-}
-
 fn validate(args: &[Expr]) -> Result<()> {
     if let Some(v) = logical_literal(NAME, "min_gap_ms", args, 2)? {
         ms_value(NAME, "min_gap_ms", v)?;
@@ -98,25 +47,38 @@ fn validate(args: &[Expr]) -> Result<()> {
     Ok(())
 }
 
-/// Reads (start, end) rows, shared with `max_silence_ms`.
-pub(crate) fn read_spans(
-    name: &str,
-    args: &[ArrayRef],
-    mut push: impl FnMut(usize, Row),
-) -> Result<()> {
-    let (Some(start), Some(end)) = (int_arg(args, 0, name)?, int_arg(args, 1, name)?) else {
-        return Ok(());
-    };
-    for i in 0..start.len().min(end.len()) {
-        if start.is_valid(i) && end.is_valid(i) {
-            push(i, [start.value(i), end.value(i), 0]);
-        }
-    }
-    Ok(())
-}
-
 impl CallMetric for SilenceMs {
+    const NAME: &'static str = NAME;
     const FLOAT: bool = false;
+    const VALIDATE: Option<Validate> = Some(validate);
+
+    /// (bigint, bigint [, bigint]).
+    fn signature() -> Signature {
+        let int = Coercion::new_implicit(
+            TypeSignatureClass::Native(logical_int64()),
+            vec![TypeSignatureClass::Integer],
+            NativeType::Int64,
+        );
+        Signature::one_of(
+            vec![
+                TypeSignature::Coercible(vec![int.clone(), int.clone()]),
+                TypeSignature::Coercible(vec![int.clone(), int.clone(), int]),
+            ],
+            Volatility::Immutable,
+        )
+    }
+
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
+    }
+
+    fn from_args(args: &AccumulatorArgs) -> Result<Self> {
+        let min_gap_ms = match physical_literal(NAME, "min_gap_ms", args, 2)? {
+            Some(v) => ms_value(NAME, "min_gap_ms", v)?,
+            None => DEFAULT_MIN_GAP_MS,
+        };
+        Ok(Self { min_gap_ms })
+    }
 
     fn read(&self, args: &[ArrayRef], push: impl FnMut(usize, Row)) -> Result<()> {
         read_spans(NAME, args, push)
@@ -126,64 +88,12 @@ impl CallMetric for SilenceMs {
         if rows.is_empty() {
             return Out::Int(None);
         }
-        let mut total = 0i64;
-        let min_gap = self.min_gap_ms;
-        for_each_gap(rows, |g| {
-            if g >= min_gap {
-                total = total.saturating_add(g);
-            }
-        });
+        rows.sort_unstable();
+        let total = gaps(rows, |r| (r[0], r[1]))
+            .map(|g| g.len_ms)
+            .filter(|&len| len >= self.min_gap_ms)
+            .fold(0i64, i64::saturating_add);
         Out::Int(Some(total))
-    }
-}
-
-impl AggregateUDFImpl for SilenceMsAgg {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Int64)
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RowsAccumulator::new(SilenceMs::from_args(&args)?)))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![rows_state_field(args.name)])
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(RowsGroupsAccumulator::new(SilenceMs::from_args(
-            &args,
-        )?)))
-    }
-
-    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
-        AggregateOrderSensitivity::Insensitive
-    }
-
-    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
-        Some(Box::new(|f, _| {
-            validate(&f.params.args)?;
-            Ok(Expr::AggregateFunction(f))
-        }))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
     }
 }
 
@@ -211,7 +121,7 @@ mod tests {
     use datafusion::arrow::array::Int64Array;
 
     use super::*;
-    use crate::conversation::test_support::check_all_ways;
+    use crate::conversation::metric_agg::test_support::check_all_ways;
 
     fn spans(rows: &[(i64, i64)]) -> Vec<ArrayRef> {
         vec![

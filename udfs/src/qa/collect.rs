@@ -243,22 +243,6 @@ impl Call {
     }
 }
 
-fn who_code(who: Who) -> i64 {
-    match who {
-        Who::Agent => 0,
-        Who::Customer => 1,
-        Who::Other => 2,
-    }
-}
-
-fn code_who(code: i64) -> Who {
-    match code {
-        0 => Who::Agent,
-        1 => Who::Customer,
-        _ => Who::Other,
-    }
-}
-
 /// Calls being collected (one per group) and the text columns their utterances point into.
 #[derive(Debug, Default)]
 pub struct Collected {
@@ -355,7 +339,7 @@ impl Collected {
                 return exec_err!("{NAME}: state lists of different lengths");
             }
             call.utts.extend((0..w.len()).map(|k| Held {
-                who: code_who(w.value(k)),
+                who: Who::from_code(w.value(k)),
                 start_ms: s.value(k),
                 end_ms: e.value(k),
                 column,
@@ -383,7 +367,7 @@ impl Collected {
         let mut queue = StringBuilder::new();
         for call in calls {
             for u in &call.utts {
-                who.values().append_value(who_code(u.who));
+                who.values().append_value(u.who.code());
                 start.values().append_value(u.start_ms);
                 end.values().append_value(u.end_ms);
                 text.values().append_value(self.text(u)?);

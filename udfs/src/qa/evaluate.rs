@@ -2,6 +2,8 @@
 
 use super::matcher::{CompiledRule, CompiledRules};
 use super::rules::{Condition, Language, Mode, Speaker};
+use crate::conversation::timeline::{gaps, interruptions};
+use crate::conversation::{AGENT, CUSTOMER, OTHER};
 
 /// Who said an utterance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,6 +25,24 @@ impl Who {
             Who::Customer
         } else {
             Who::Other
+        }
+    }
+
+    /// The speaker code of the conversation aggregates' rows (and of the QA partial state).
+    pub(crate) fn code(self) -> i64 {
+        match self {
+            Who::Agent => AGENT,
+            Who::Customer => CUSTOMER,
+            Who::Other => OTHER,
+        }
+    }
+
+    /// The speaker of a code (unknown codes are [`Who::Other`]).
+    pub(crate) fn from_code(code: i64) -> Who {
+        match code {
+            AGENT => Who::Agent,
+            CUSTOMER => Who::Customer,
+            _ => Who::Other,
         }
     }
 }
@@ -76,6 +96,20 @@ struct Call<'s, 'a> {
 }
 
 impl Call<'_, '_> {
+    /// The evidence of utterance `k`: its start and index.
+    fn evidence(&self, k: usize) -> Option<(i64, Option<usize>)> {
+        Some((self.utts[k].start_ms, Some(k)))
+    }
+
+    /// Whether utterance `k` is of `speaker` and inside the window: starting in the first
+    /// `first` ms of the call, ending in its last `last` ms.
+    fn in_window(&self, speaker: Speaker, k: usize, first: Option<i64>, last: Option<i64>) -> bool {
+        let u = &self.utts[k];
+        speaks(speaker, u.who)
+            && first.is_none_or(|n| u.start_ms < n)
+            && last.is_none_or(|n| u.end_ms > self.end_ms - n)
+    }
+
     /// Pattern ids found in utterance `k`, sorted.
     fn hits(&self, k: usize) -> &[u32] {
         let ends = &self.scratch.hit_ends;
@@ -184,55 +218,14 @@ fn has_any(hits: &[u32], ids: &[u32]) -> bool {
 fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_, '_>) -> Verdict {
     let speaker = rule.def.speaker;
     let utts = call.utts;
-    let evidence = |k: usize| Some((utts[k].start_ms, Some(k)));
-    // Utterances of the rule's speaker inside the window.
-    let in_window = |k: usize, first: Option<i64>, last: Option<i64>| {
-        let u = &utts[k];
-        speaks(speaker, u.who)
-            && first.is_none_or(|n| u.start_ms < n)
-            && last.is_none_or(|n| u.end_ms > call.end_ms - n)
-    };
+    let evidence = |k: usize| call.evidence(k);
     match &rule.def.condition {
         Condition::Phrases {
             mode,
             within_first_ms,
             within_last_ms,
             ..
-        } => {
-            let mut candidates =
-                (0..utts.len()).filter(|&k| in_window(k, *within_first_ms, *within_last_ms));
-            match mode {
-                Mode::Any => {
-                    let first = candidates.next();
-                    match first
-                        .into_iter()
-                        .chain(candidates)
-                        .find(|&k| has_any(call.hits(k), &rule.phrases))
-                    {
-                        Some(k) => verdict(i, true, evidence(k)),
-                        // Nothing said that counts: the evidence is the first utterance looked at.
-                        None => verdict(i, false, first.and_then(evidence)),
-                    }
-                }
-                Mode::All => {
-                    let mut last = None;
-                    for p in &rule.phrases {
-                        match (0..utts.len()).find(|&k| {
-                            in_window(k, *within_first_ms, *within_last_ms)
-                                && call.hits(k).binary_search(p).is_ok()
-                        }) {
-                            Some(k) => last = last.max(Some(k)),
-                            None => return verdict(i, false, None),
-                        }
-                    }
-                    verdict(i, true, last.and_then(evidence))
-                }
-                Mode::None => match candidates.find(|&k| has_any(call.hits(k), &rule.phrases)) {
-                    Some(k) => verdict(i, false, evidence(k)),
-                    None => verdict(i, true, None),
-                },
-            }
-        }
+        } => phrases(i, rule, call, *mode, *within_first_ms, *within_last_ms),
         Condition::Regex {
             mode,
             within_first_ms,
@@ -243,7 +236,7 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_, '_>) -> Verdict 
                 return not_applicable(i);
             };
             let found = (0..utts.len()).find(|&k| {
-                in_window(k, *within_first_ms, *within_last_ms)
+                call.in_window(speaker, k, *within_first_ms, *within_last_ms)
                     && pattern.is_match(utts[k].text)
                     && !exclude.as_ref().is_some_and(|e| e.is_match(utts[k].text))
             });
@@ -255,89 +248,33 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_, '_>) -> Verdict 
             }
         }
         Condition::Silence { max_ms, .. } => {
-            // Gaps between the union of the utterance intervals.
-            let mut covered_until: Option<i64> = None;
-            let mut last_before: Option<usize> = None;
-            for (k, u) in utts.iter().enumerate() {
-                if let Some(until) = covered_until
-                    && u.start_ms - until > *max_ms
-                {
-                    // Excused when the agent's last utterance before the gap announced a hold.
-                    let announced = (0..k)
-                        .rev()
-                        .find(|&j| utts[j].who == Who::Agent)
-                        .is_some_and(|j| has_any(call.hits(j), &rule.phrases));
-                    if !announced {
-                        return verdict(i, false, Some((until, last_before)));
-                    }
-                }
-                if covered_until.is_none_or(|until| u.end_ms >= until) {
-                    last_before = Some(k);
-                }
-                covered_until = Some(covered_until.map_or(u.end_ms, |c| c.max(u.end_ms)));
-            }
             if utts.is_empty() {
-                not_applicable(i)
-            } else {
-                verdict(i, true, None)
+                return not_applicable(i);
+            }
+            // Excused when the agent's last utterance before the gap announced a hold.
+            let announced = |before: usize| {
+                (0..before)
+                    .rev()
+                    .find(|&j| utts[j].who == Who::Agent)
+                    .is_some_and(|j| has_any(call.hits(j), &rule.phrases))
+            };
+            match gaps(utts, |u| (u.start_ms, u.end_ms))
+                .find(|g| g.len_ms > *max_ms && !announced(g.before))
+            {
+                Some(g) => verdict(i, false, Some((g.from_ms, Some(g.after)))),
+                None => verdict(i, true, None),
             }
         }
         Condition::Interruptions { max, delay_ms } => {
-            let delay = (*delay_ms).max(1);
-            let mut count = 0u32;
-            // Utterances are in start order: walk the ones that began at least `delay` before
-            // the current one, keeping each side's latest end (one pass, not all pairs).
-            let (mut agent_until, mut customer_until) = (i64::MIN, i64::MIN);
-            let mut begun = 0;
-            for (k, u) in utts.iter().enumerate() {
-                if !speaks(speaker, u.who) {
-                    continue;
-                }
-                while let Some(v) = utts.get(begun)
-                    && v.start_ms <= u.start_ms - delay
-                {
-                    match v.who {
-                        Who::Agent => agent_until = agent_until.max(v.end_ms),
-                        Who::Customer => customer_until = customer_until.max(v.end_ms),
-                        Who::Other => {}
-                    }
-                    begun += 1;
-                }
-                let other_until = match u.who {
-                    Who::Agent => customer_until,
-                    Who::Customer => agent_until,
-                    Who::Other => agent_until.max(customer_until),
-                };
-                if other_until > u.start_ms {
-                    count += 1;
-                    if count > *max {
-                        return verdict(i, false, evidence(k));
-                    }
-                }
+            // The (max + 1)-th interruption fails the rule and is the evidence.
+            let turn = |u: &Utterance<'_>| [u.start_ms, u.end_ms, u.who.code()];
+            let counts = |u: &Utterance<'_>| speaks(speaker, u.who);
+            match interruptions(utts, turn, counts, *delay_ms).nth(*max as usize) {
+                Some(k) => verdict(i, false, evidence(k)),
+                None => verdict(i, true, None),
             }
-            verdict(i, true, None)
         }
-        Condition::SpeechRate { min, max } => {
-            let (mut units, mut ms) = (0u64, 0i64);
-            let mut first = None;
-            for (k, u) in utts.iter().enumerate() {
-                if speaks(speaker, u.who) && u.end_ms > u.start_ms {
-                    let (cjk, words) = call.scratch.units[k];
-                    units += if cjk > 0 && cjk >= words {
-                        cjk + words
-                    } else {
-                        words
-                    };
-                    ms += u.end_ms - u.start_ms;
-                    first.get_or_insert(k);
-                }
-            }
-            let Some(first) = first else {
-                return not_applicable(i);
-            };
-            let rate = units as f64 * 60_000.0 / ms as f64;
-            verdict(i, (*min..=*max).contains(&rate), evidence(first))
-        }
+        Condition::SpeechRate { min, max } => speech_rate(i, speaker, call, *min, *max),
         Condition::Response { within_ms } => {
             let Some(c) = utts.iter().position(|u| u.who == Who::Customer) else {
                 return not_applicable(i);
@@ -365,37 +302,118 @@ fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_, '_>) -> Verdict 
             }
         }
         Condition::Repetition { times, similarity } => {
-            // Each utterance's distinct bigrams, one buffer for the call.
-            let mut grams: Vec<u64> = Vec::new();
-            let mut said: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
-            for k in (0..utts.len()).filter(|&k| speaks(speaker, utts[k].who)) {
-                let from = grams.len();
-                push_bigrams(call.normalized(k), &mut grams);
-                if grams.len() - from >= 3 {
-                    said.push((k, from..grams.len()));
-                } else {
-                    grams.truncate(from);
-                }
-            }
-            for (a, (_, first)) in said.iter().enumerate() {
-                let first = &grams[first.clone()];
-                let mut count = 1;
-                for (k, other) in &said[a + 1..] {
-                    let other = &grams[other.clone()];
-                    if similar(first, other, *similarity) {
-                        count += 1;
-                        if count >= *times {
-                            return verdict(i, false, evidence(*k));
-                        }
-                    }
-                }
-            }
-            if said.is_empty() {
-                not_applicable(i)
-            } else {
-                verdict(i, true, None)
+            repetition(i, speaker, call, *times, *similarity)
+        }
+    }
+}
+
+/// A `phrases` rule: `mode` of its phrases said by its speaker inside the window.
+fn phrases(
+    i: usize,
+    rule: &CompiledRule,
+    call: &Call<'_, '_>,
+    mode: Mode,
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+) -> Verdict {
+    let utts = call.utts;
+    let mut candidates =
+        (0..utts.len()).filter(|&k| call.in_window(rule.def.speaker, k, first_ms, last_ms));
+    match mode {
+        Mode::Any => {
+            let first = candidates.next();
+            match first
+                .into_iter()
+                .chain(candidates)
+                .find(|&k| has_any(call.hits(k), &rule.phrases))
+            {
+                Some(k) => verdict(i, true, call.evidence(k)),
+                // Nothing said that counts: the evidence is the first utterance looked at.
+                None => verdict(i, false, first.and_then(|k| call.evidence(k))),
             }
         }
+        Mode::All => {
+            let mut last = None;
+            for p in &rule.phrases {
+                match (0..utts.len()).find(|&k| {
+                    call.in_window(rule.def.speaker, k, first_ms, last_ms)
+                        && call.hits(k).binary_search(p).is_ok()
+                }) {
+                    Some(k) => last = last.max(Some(k)),
+                    None => return verdict(i, false, None),
+                }
+            }
+            verdict(i, true, last.and_then(|k| call.evidence(k)))
+        }
+        Mode::None => match candidates.find(|&k| has_any(call.hits(k), &rule.phrases)) {
+            Some(k) => verdict(i, false, call.evidence(k)),
+            None => verdict(i, true, None),
+        },
+    }
+}
+
+/// A `speech_rate` rule: the speaker's units per minute over all their speech.
+fn speech_rate(i: usize, speaker: Speaker, call: &Call<'_, '_>, min: f64, max: f64) -> Verdict {
+    let utts = call.utts;
+    let (mut units, mut ms) = (0u64, 0i64);
+    let mut first = None;
+    for (k, u) in utts.iter().enumerate() {
+        if speaks(speaker, u.who) && u.end_ms > u.start_ms {
+            let (cjk, words) = call.scratch.units[k];
+            units += if cjk > 0 && cjk >= words {
+                cjk + words
+            } else {
+                words
+            };
+            ms += u.end_ms - u.start_ms;
+            first.get_or_insert(k);
+        }
+    }
+    let Some(first) = first else {
+        return not_applicable(i);
+    };
+    let rate = units as f64 * 60_000.0 / ms as f64;
+    verdict(i, (min..=max).contains(&rate), call.evidence(first))
+}
+
+/// A `repetition` rule: the speaker says about the same thing `times` times.
+fn repetition(
+    i: usize,
+    speaker: Speaker,
+    call: &Call<'_, '_>,
+    times: u32,
+    similarity: f64,
+) -> Verdict {
+    let utts = call.utts;
+    // Each utterance's distinct bigrams, one buffer for the call.
+    let mut grams: Vec<u64> = Vec::new();
+    let mut said: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    for k in (0..utts.len()).filter(|&k| speaks(speaker, utts[k].who)) {
+        let from = grams.len();
+        push_bigrams(call.normalized(k), &mut grams);
+        if grams.len() - from >= 3 {
+            said.push((k, from..grams.len()));
+        } else {
+            grams.truncate(from);
+        }
+    }
+    for (a, (_, first)) in said.iter().enumerate() {
+        let first = &grams[first.clone()];
+        let mut count = 1;
+        for (k, other) in &said[a + 1..] {
+            let other = &grams[other.clone()];
+            if similar(first, other, similarity) {
+                count += 1;
+                if count >= times {
+                    return verdict(i, false, call.evidence(*k));
+                }
+            }
+        }
+    }
+    if said.is_empty() {
+        not_applicable(i)
+    } else {
+        verdict(i, true, None)
     }
 }
 

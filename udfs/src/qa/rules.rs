@@ -219,7 +219,7 @@ pub enum Condition {
 }
 
 fn default_delay_ms() -> i64 {
-    1000
+    crate::conversation::timeline::DEFAULT_DELAY_MS
 }
 
 fn default_similarity() -> f64 {
