@@ -4,6 +4,7 @@
 //! Every function is registered by [`register_all`]; this crate depends on DataFusion only.
 #![warn(missing_docs)]
 
+mod args;
 mod conversation;
 #[cfg(test)]
 mod fuzz_tests;

@@ -2,9 +2,9 @@
 //! constant arguments (`by_speaker`, `delay_ms`, `min_gap_ms`), which must be literals.
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Float64Array, Int64Array, StringArrayType,
+    Array, ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray, StringArrayType,
 };
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, Float64Type, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::Expr;
 use datafusion::logical_expr::function::AccumulatorArgs;
@@ -18,16 +18,7 @@ pub(crate) fn int_arg<'a>(
     i: usize,
     func: &str,
 ) -> Result<Option<&'a Int64Array>> {
-    let Some(a) = args.get(i) else {
-        return exec_err!("{func}: missing argument {i}");
-    };
-    match a.data_type() {
-        DataType::Null => Ok(None),
-        _ => match a.as_primitive_opt::<Int64Type>() {
-            Some(a) => Ok(Some(a)),
-            None => exec_err!("{func}: argument {i} is {}, expected BIGINT", a.data_type()),
-        },
-    }
+    primitive_arg::<Int64Type>(args, i, func, "BIGINT")
 }
 
 /// The `i`-th argument as DOUBLE values (None when it is a NULL-typed column).
@@ -36,14 +27,27 @@ pub(crate) fn float_arg<'a>(
     i: usize,
     func: &str,
 ) -> Result<Option<&'a Float64Array>> {
+    primitive_arg::<Float64Type>(args, i, func, "DOUBLE")
+}
+
+/// The `i`-th argument as values of `T` (SQL name `sql_type` in errors).
+fn primitive_arg<'a, T: ArrowPrimitiveType>(
+    args: &'a [ArrayRef],
+    i: usize,
+    func: &str,
+    sql_type: &str,
+) -> Result<Option<&'a PrimitiveArray<T>>> {
     let Some(a) = args.get(i) else {
         return exec_err!("{func}: missing argument {i}");
     };
     match a.data_type() {
         DataType::Null => Ok(None),
-        _ => match a.as_primitive_opt::<Float64Type>() {
+        _ => match a.as_primitive_opt::<T>() {
             Some(a) => Ok(Some(a)),
-            None => exec_err!("{func}: argument {i} is {}, expected DOUBLE", a.data_type()),
+            None => exec_err!(
+                "{func}: argument {i} is {}, expected {sql_type}",
+                a.data_type()
+            ),
         },
     }
 }
@@ -139,6 +143,28 @@ pub(crate) fn ms_value(func: &str, param: &str, v: &ScalarValue) -> Result<i64> 
         return plan_err!("{func}: {param} must be a non-negative integer literal, got {n}");
     }
     Ok(n)
+}
+
+/// Checks the optional millisecond literal `i` of a logical call (plan time).
+pub(crate) fn check_ms_literal(func: &str, param: &str, args: &[Expr], i: usize) -> Result<()> {
+    if let Some(v) = logical_literal(func, param, args, i)? {
+        ms_value(func, param, v)?;
+    }
+    Ok(())
+}
+
+/// The optional millisecond literal `i` of a physical call, `default` when absent.
+pub(crate) fn ms_arg(
+    func: &str,
+    param: &str,
+    args: &AccumulatorArgs<'_>,
+    i: usize,
+    default: i64,
+) -> Result<i64> {
+    match physical_literal(func, param, args, i)? {
+        Some(v) => ms_value(func, param, v),
+        None => Ok(default),
+    }
 }
 
 /// Reads the (start, end) rows of `silence_ms` and `max_silence_ms`; the third value is 0.

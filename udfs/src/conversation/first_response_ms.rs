@@ -9,12 +9,10 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::common::Result;
-use datafusion::common::types::{NativeType, logical_int64, logical_string};
 use datafusion::logical_expr::function::AccumulatorArgs;
-use datafusion::logical_expr::{
-    AggregateUDF, Coercion, Documentation, Signature, TypeSignatureClass, Volatility,
-};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
 
+use crate::args::{bigint_param, text_param};
 use crate::conversation::args::{int_arg, speaker_arg};
 use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out};
 use crate::conversation::{AGENT, CUSTOMER, DOC_SECTION_CONVERSATION, Row};
@@ -37,12 +35,8 @@ impl CallMetric for FirstResponseMs {
 
     /// (text, bigint).
     fn signature() -> Signature {
-        let text = Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
+        let text = text_param();
+        let int = bigint_param();
         Signature::coercible(vec![text, int], Volatility::Immutable)
     }
 

@@ -14,16 +14,16 @@
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef};
-use datafusion::common::types::{NativeType, logical_int64, logical_string};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    AggregateUDF, Coercion, Documentation, Expr, Signature, TypeSignature, TypeSignatureClass,
-    Volatility,
+    AggregateUDF, Documentation, Expr, Signature, TypeSignature, Volatility,
 };
 
+use crate::args::{bigint_param, text_param};
 use crate::conversation::args::{
-    by_speaker_value, int_arg, logical_literal, ms_value, physical_literal, speaker_arg,
+    by_speaker_value, check_ms_literal, int_arg, logical_literal, ms_arg, physical_literal,
+    speaker_arg,
 };
 use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out, Validate};
 use crate::conversation::timeline::{DEFAULT_DELAY_MS, interruptions};
@@ -54,10 +54,7 @@ fn validate(args: &[Expr]) -> Result<()> {
         }
         None => return plan_err!("{NAME}: by_speaker is required"),
     }
-    if let Some(v) = logical_literal(NAME, "delay_ms", args, 4)? {
-        ms_value(NAME, "delay_ms", v)?;
-    }
-    Ok(())
+    check_ms_literal(NAME, "delay_ms", args, 4)
 }
 
 impl CallMetric for InterruptionCount {
@@ -67,12 +64,8 @@ impl CallMetric for InterruptionCount {
 
     /// (text, bigint, bigint, text [, bigint]).
     fn signature() -> Signature {
-        let text = Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
+        let text = text_param();
+        let int = bigint_param();
         let four = vec![text.clone(), int.clone(), int.clone(), text];
         let mut five = four.clone();
         five.push(int);
@@ -94,10 +87,7 @@ impl CallMetric for InterruptionCount {
             Some(v) => by_speaker_value(NAME, v)?,
             None => return plan_err!("{NAME}: by_speaker is required"),
         };
-        let delay_ms = match physical_literal(NAME, "delay_ms", args, 4)? {
-            Some(v) => ms_value(NAME, "delay_ms", v)?,
-            None => DEFAULT_DELAY_MS,
-        };
+        let delay_ms = ms_arg(NAME, "delay_ms", args, 4, DEFAULT_DELAY_MS)?;
         Ok(Self { by, delay_ms })
     }
 

@@ -7,12 +7,10 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::common::Result;
-use datafusion::common::types::{NativeType, logical_int64};
 use datafusion::logical_expr::function::AccumulatorArgs;
-use datafusion::logical_expr::{
-    AggregateUDF, Coercion, Documentation, Signature, TypeSignatureClass, Volatility,
-};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
 
+use crate::args::bigint_param;
 use crate::conversation::args::read_spans;
 use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out};
 use crate::conversation::timeline::gaps;
@@ -36,11 +34,7 @@ impl CallMetric for MaxSilenceMs {
 
     /// (bigint, bigint).
     fn signature() -> Signature {
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
+        let int = bigint_param();
         Signature::coercible(vec![int.clone(), int], Volatility::Immutable)
     }
 

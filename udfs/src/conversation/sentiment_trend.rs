@@ -11,12 +11,13 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::common::Result;
-use datafusion::common::types::{NativeType, logical_float64, logical_int64};
+use datafusion::common::types::{NativeType, logical_float64};
 use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
     AggregateUDF, Coercion, Documentation, Signature, TypeSignatureClass, Volatility,
 };
 
+use crate::args::bigint_param;
 use crate::conversation::args::{float_arg, int_arg};
 use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out};
 use crate::conversation::{DOC_SECTION_CONVERSATION, Row};
@@ -54,11 +55,7 @@ impl CallMetric for SentimentTrend {
             vec![TypeSignatureClass::Numeric],
             NativeType::Float64,
         );
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
+        let int = bigint_param();
         Signature::coercible(vec![score, int], Volatility::Immutable)
     }
 

@@ -11,14 +11,13 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::common::Result;
-use datafusion::common::types::{NativeType, logical_int64};
 use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    AggregateUDF, Coercion, Documentation, Expr, Signature, TypeSignature, TypeSignatureClass,
-    Volatility,
+    AggregateUDF, Documentation, Expr, Signature, TypeSignature, Volatility,
 };
 
-use crate::conversation::args::{logical_literal, ms_value, physical_literal, read_spans};
+use crate::args::bigint_param;
+use crate::conversation::args::{check_ms_literal, ms_arg, read_spans};
 use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out, Validate};
 use crate::conversation::timeline::gaps;
 use crate::conversation::{DOC_SECTION_CONVERSATION, Row};
@@ -40,11 +39,9 @@ pub(crate) struct SilenceMs {
     pub(crate) min_gap_ms: i64,
 }
 
+/// Checks the constant argument of a logical call (plan time).
 fn validate(args: &[Expr]) -> Result<()> {
-    if let Some(v) = logical_literal(NAME, "min_gap_ms", args, 2)? {
-        ms_value(NAME, "min_gap_ms", v)?;
-    }
-    Ok(())
+    check_ms_literal(NAME, "min_gap_ms", args, 2)
 }
 
 impl CallMetric for SilenceMs {
@@ -54,11 +51,7 @@ impl CallMetric for SilenceMs {
 
     /// (bigint, bigint [, bigint]).
     fn signature() -> Signature {
-        let int = Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        );
+        let int = bigint_param();
         Signature::one_of(
             vec![
                 TypeSignature::Coercible(vec![int.clone(), int.clone()]),
@@ -73,10 +66,7 @@ impl CallMetric for SilenceMs {
     }
 
     fn from_args(args: &AccumulatorArgs) -> Result<Self> {
-        let min_gap_ms = match physical_literal(NAME, "min_gap_ms", args, 2)? {
-            Some(v) => ms_value(NAME, "min_gap_ms", v)?,
-            None => DEFAULT_MIN_GAP_MS,
-        };
+        let min_gap_ms = ms_arg(NAME, "min_gap_ms", args, 2, DEFAULT_MIN_GAP_MS)?;
         Ok(Self { min_gap_ms })
     }
 

@@ -11,32 +11,26 @@ use datafusion::arrow::array::{
     StringArray, StringBuilder, StringViewArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
-use datafusion::common::types::{NativeType, logical_int64, logical_string};
 use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Coercion, Documentation, EmitTo, GroupsAccumulator, Signature,
-    TypeSignature, TypeSignatureClass, Volatility,
+    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature,
+    TypeSignature, Volatility,
 };
 
 use super::evaluate::{Scratch, Utterance, Verdict, Who, evaluate_call};
 use super::matcher::CompiledRules;
 use super::store::RuleStore;
-use super::string_values;
+use crate::args::string_values;
+use crate::args::{bigint_param, text_param};
 
 const NAME: &str = "qa_evaluate / qa_score";
 
 /// `(speaker, start_ms, end_ms, text [, queue])`.
 fn signature() -> Signature {
-    let text = || Coercion::new_exact(TypeSignatureClass::Native(logical_string()));
-    let int = || {
-        Coercion::new_implicit(
-            TypeSignatureClass::Native(logical_int64()),
-            vec![TypeSignatureClass::Integer],
-            NativeType::Int64,
-        )
-    };
+    let text = text_param;
+    let int = bigint_param;
     Signature::one_of(
         vec![
             TypeSignature::Coercible(vec![text(), int(), int(), text()]),

@@ -1,6 +1,6 @@
 //! Evaluating a rule set on one call's utterances.
 
-use super::matcher::{CompiledRule, CompiledRules};
+use super::matcher::{CompiledRule, CompiledRules, sort_dedup_tail};
 use super::rules::{Condition, Language, Mode, Speaker};
 use crate::conversation::timeline::{gaps, interruptions};
 use crate::conversation::{AGENT, CUSTOMER, OTHER};
@@ -428,15 +428,7 @@ fn push_bigrams(text: &str, out: &mut Vec<u64>) {
         out.push((u64::from(prev) << 32) | u64::from(c));
         prev = c;
     }
-    out[from..].sort_unstable();
-    let mut kept = from;
-    for k in from..out.len() {
-        if kept == from || out[k] != out[kept - 1] {
-            out[kept] = out[k];
-            kept += 1;
-        }
-    }
-    out.truncate(kept);
+    sort_dedup_tail(out, from);
 }
 
 /// `jaccard(a, b) >= threshold`, giving up as soon as too few elements are left to reach it.

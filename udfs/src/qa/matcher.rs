@@ -229,15 +229,7 @@ impl CompiledRules {
             }
             out.push(id);
         }
-        out[from..].sort_unstable();
-        let mut kept = from;
-        for k in from..out.len() {
-            if kept == from || out[k] != out[kept - 1] {
-                out[kept] = out[k];
-                kept += 1;
-            }
-        }
-        out.truncate(kept);
+        sort_dedup_tail(out, from);
     }
 
     /// `qa_match`: whether one text satisfies the pattern of a text rule (any of its phrases
@@ -264,6 +256,20 @@ impl CompiledRules {
             _ => None,
         }
     }
+}
+
+/// Sorts `out[from..]` and drops its duplicates, in place (the ids or bigrams of one text,
+/// appended to a buffer shared by a call's texts).
+pub(crate) fn sort_dedup_tail<T: Ord + Copy>(out: &mut Vec<T>, from: usize) {
+    out[from..].sort_unstable();
+    let mut kept = from;
+    for k in from..out.len() {
+        if kept == from || out[k] != out[kept - 1] {
+            out[kept] = out[k];
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
 }
 
 #[cfg(test)]

@@ -8,9 +8,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, internal_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::{AggregateUDF, DocSection, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
@@ -73,26 +71,4 @@ pub fn register_qa(ctx: &SessionContext, store: &Arc<RuleStore>) -> Result<()> {
         Arc::new(qa_rules_table::QaRulesTable::new(Arc::clone(store))),
     )?;
     Ok(())
-}
-
-/// The values of a string array of any string type (NULL as `None`).
-pub(crate) fn string_values<'a>(func: &str, array: &'a ArrayRef) -> Result<Vec<Option<&'a str>>> {
-    Ok(match array.data_type() {
-        DataType::Utf8 => array.as_string::<i32>().iter().collect(),
-        DataType::LargeUtf8 => array.as_string::<i64>().iter().collect(),
-        DataType::Utf8View => array.as_string_view().iter().collect(),
-        DataType::Null => vec![None; array.len()],
-        other => return internal_err!("{func}: unexpected type {other}"),
-    })
-}
-
-/// The text of a string scalar (`None` for NULL).
-pub(crate) fn scalar_string<'a>(func: &str, value: &'a ScalarValue) -> Result<Option<&'a str>> {
-    match value {
-        ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => {
-            Ok(v.as_deref())
-        }
-        ScalarValue::Null => Ok(None),
-        other => internal_err!("{func}: unexpected argument {other:?}"),
-    }
 }

@@ -15,9 +15,10 @@ use datafusion::logical_expr::{
     Signature, TypeSignatureClass, Volatility,
 };
 
+use super::DOC_SECTION_QA;
 use super::matcher::CompiledRules;
 use super::store::RuleStore;
-use super::{DOC_SECTION_QA, scalar_string, string_values};
+use crate::args::{scalar_text, string_values};
 
 const NAME: &str = "qa_match";
 
@@ -81,7 +82,7 @@ impl ScalarUDFImpl for QaMatchFunc {
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         match args.scalar_arguments.first() {
             Some(Some(id)) => {
-                if let Some(id) = scalar_string(NAME, id)? {
+                if let Some(id) = scalar_text(NAME, id)? {
                     check_rule(&self.store.current(), id)?;
                 }
             }
@@ -100,7 +101,7 @@ impl ScalarUDFImpl for QaMatchFunc {
         else {
             return exec_err!("{NAME}: rule_id must be a constant");
         };
-        let Some(id) = scalar_string(NAME, id)? else {
+        let Some(id) = scalar_text(NAME, id)? else {
             return Ok(ColumnarValue::Scalar(ScalarValue::Boolean(None)));
         };
         let rules = self.store.current();

@@ -8,6 +8,8 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, internal_err};
 use datafusion::logical_expr::{AggregateUDF, ColumnarValue, DocSection, ScalarUDF, WindowUDF};
 
+use crate::args::scalar_text;
+
 mod cues;
 pub(crate) mod emotion;
 pub(crate) mod emotion_intensity;
@@ -41,17 +43,6 @@ pub(crate) fn aggregate_udfs() -> Vec<Arc<AggregateUDF>> {
 /// Window functions of this family.
 pub(crate) fn window_udfs() -> Vec<Arc<WindowUDF>> {
     Vec::new()
-}
-
-/// The text of a string scalar (`None` for NULL), or an internal error naming `func`.
-pub(crate) fn scalar_text<'a>(func: &str, value: &'a ScalarValue) -> Result<Option<&'a str>> {
-    match value {
-        ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => {
-            Ok(v.as_deref())
-        }
-        ScalarValue::Null => Ok(None),
-        other => internal_err!("{func}: unexpected argument {other:?}"),
-    }
 }
 
 /// Applies `f` to every value of a one-string-argument call: scalars stay scalar, NULL stays

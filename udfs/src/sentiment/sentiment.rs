@@ -10,7 +10,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, AsArray, Float64Array};
+use datafusion::arrow::array::Float64Array;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::types::logical_string;
 use datafusion::common::{Result, ScalarValue, exec_err, internal_err, plan_err};
@@ -19,8 +19,9 @@ use datafusion::logical_expr::{
     ScalarUDFImpl, Signature, TypeSignature, TypeSignatureClass, Volatility,
 };
 
+use crate::args::{scalar_text, string_values};
 use crate::sentiment::lexicon::{self, Lang};
-use crate::sentiment::{DOC_SECTION_SENTIMENT, map_to_f64, scalar_text};
+use crate::sentiment::{DOC_SECTION_SENTIMENT, map_to_f64};
 
 /// Shared instance of `sentiment`, registered by [`crate::register_all`].
 pub fn sentiment() -> Arc<ScalarUDF> {
@@ -108,8 +109,8 @@ impl ScalarUDFImpl for SentimentFunc {
         };
         // Per-row lang: score row by row.
         let texts = text.into_array(rows)?;
-        let texts = string_values(&texts)?;
-        let langs = string_values(&lang)?;
+        let texts = string_values(self.name(), &texts)?;
+        let langs = string_values(self.name(), &lang)?;
         let mut out = Vec::with_capacity(rows);
         for (t, l) in texts.iter().zip(langs.iter()) {
             out.push(match (t, l) {
@@ -126,17 +127,6 @@ impl ScalarUDFImpl for SentimentFunc {
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
-}
-
-/// The values of a string array of any string type (NULL as `None`).
-fn string_values(array: &dyn Array) -> Result<Vec<Option<&str>>> {
-    Ok(match array.data_type() {
-        DataType::Utf8 => array.as_string::<i32>().iter().collect(),
-        DataType::LargeUtf8 => array.as_string::<i64>().iter().collect(),
-        DataType::Utf8View => array.as_string_view().iter().collect(),
-        DataType::Null => vec![None; array.len()],
-        other => return internal_err!("sentiment: unexpected type {other}"),
-    })
 }
 
 static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
