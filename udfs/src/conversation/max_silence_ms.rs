@@ -13,7 +13,7 @@ use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatilit
 use crate::args::bigint_param;
 use crate::conversation::args::read_spans;
 use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out};
-use crate::conversation::timeline::gaps;
+use crate::conversation::timeline::row_gap_lengths;
 use crate::conversation::{DOC_SECTION_CONVERSATION, Row};
 
 const NAME: &str = "max_silence_ms";
@@ -51,12 +51,7 @@ impl CallMetric for MaxSilenceMs {
     }
 
     fn evaluate(&self, rows: &mut [Row]) -> Out {
-        if rows.is_empty() {
-            return Out::Int(None);
-        }
-        rows.sort_unstable();
-        let longest = gaps(rows, |r| (r[0], r[1])).map(|g| g.len_ms).max();
-        Out::Int(Some(longest.unwrap_or(0)))
+        Out::Int(row_gap_lengths(rows).map(|gaps| gaps.max().unwrap_or(0)))
     }
 }
 

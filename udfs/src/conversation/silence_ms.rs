@@ -19,7 +19,7 @@ use datafusion::logical_expr::{
 use crate::args::bigint_param;
 use crate::conversation::args::{check_ms_literal, ms_arg, read_spans};
 use crate::conversation::metric_agg::{CallMetric, MetricAgg, Out, Validate};
-use crate::conversation::timeline::gaps;
+use crate::conversation::timeline::row_gap_lengths;
 use crate::conversation::{DOC_SECTION_CONVERSATION, Row};
 
 const NAME: &str = "silence_ms";
@@ -75,15 +75,11 @@ impl CallMetric for SilenceMs {
     }
 
     fn evaluate(&self, rows: &mut [Row]) -> Out {
-        if rows.is_empty() {
-            return Out::Int(None);
-        }
-        rows.sort_unstable();
-        let total = gaps(rows, |r| (r[0], r[1]))
-            .map(|g| g.len_ms)
-            .filter(|&len| len >= self.min_gap_ms)
-            .fold(0i64, i64::saturating_add);
-        Out::Int(Some(total))
+        let min_gap_ms = self.min_gap_ms;
+        Out::Int(row_gap_lengths(rows).map(|gaps| {
+            gaps.filter(|&len| len >= min_gap_ms)
+                .fold(0, i64::saturating_add)
+        }))
     }
 }
 

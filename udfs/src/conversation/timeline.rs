@@ -99,6 +99,16 @@ pub(crate) fn gaps<'a, T>(
     })
 }
 
+/// The lengths of the [`gaps`] between an aggregate's rows (sorted here), `None` for no rows:
+/// what `silence_ms` and `max_silence_ms` sum and maximise.
+pub(crate) fn row_gap_lengths(rows: &mut [Row]) -> Option<impl Iterator<Item = i64> + '_> {
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort_unstable();
+    Some(gaps(rows, |r| (r[0], r[1])).map(|g| g.len_ms))
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
