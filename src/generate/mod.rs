@@ -2,89 +2,83 @@
 //!
 //! Days are generated in order, each day's calls in start order, and rows are flushed to one
 //! Parquet file per table and day as they are made, so memory holds one batch, not the run.
-//! One seeded ChaCha stream drives everything: the same options give the same bytes. The
-//! planted effects (sizes from the QA practice in `shared/domain`) are listed in
-//! [`PLANTED`] and documented with their revealing SQL in `sample_data/README.md`.
+//! One seeded ChaCha stream drives everything: the same options give the same bytes (the
+//! order of the draws is part of the format: moving one changes the sample).
+//!
+//! - `population.rs`: agents and customers, drawn once;
+//! - `day.rs`: calls per day, start times, who takes each call, the day's files;
+//! - `call.rs`: one call from routing to survey;
+//! - `conversation.rs`: the conversation of an answered call on a timeline, from the phrase
+//!   pools of `script.rs`;
+//! - `features.rs`: the utterance rows and per-second audio features of that conversation;
+//! - `planted.rs`: the sizes of the planted effects, each named once (documented with their
+//!   revealing SQL in `sample_data/README.md`);
+//! - `jsonl.rs`: the same data as callqa JSON Lines, the input of `callqa ingest`.
 
+mod call;
+mod conversation;
+mod day;
+mod draws;
+mod features;
 mod jsonl;
+mod planted;
+mod population;
 mod script;
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rand::seq::IndexedRandom;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, LogNormal, Normal};
 
 use crate::data::parquet_files::TableFileWriter;
 use crate::data::schema::{AGENTS, AUDIO_FEATURES, CALLS, SURVEYS, UTTERANCES, all_tables};
-use crate::data::table_rows::{
-    AgentRows, Buffered, CallRows, FeatureRows, SurveyRows, UtteranceRows, finish_batch,
-};
+use crate::data::table_rows::{AgentRows, finish_batch};
 use crate::{Error, Result};
-use script::{EN, EN_QUEUES, Line, Phrases, QueueScript, ZH, ZH_QUEUES};
+use day::{RunState, calls_per_day, generate_day};
+pub use planted::{FATIGUE_AFTER_CALLS, NOISY_REGION};
+use population::{Agent, Population};
 
-/// The queues, in the order of the queue scripts.
-pub const QUEUES: [&str; 6] = [
-    "billing",
-    "tech_support",
-    "sales",
-    "complaints",
-    "vip_service",
-    "retention",
-];
-
-/// Regions; `west` has the noisy line.
+/// Regions; `west` has the noisy line ([`NOISY_REGION`]).
 pub const REGIONS: [&str; 6] = ["north", "east", "south", "west", "central", "overseas"];
 
-/// The region with a noisy line (planted effect).
-pub const NOISY_REGION: &str = "west";
+/// The queues a call can go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queue {
+    Billing,
+    TechSupport,
+    Sales,
+    Complaints,
+    VipService,
+    Retention,
+}
 
-/// The call index of the day after which an agent's friendliness drops (planted effect).
-pub const FATIGUE_AFTER_CALLS: u32 = 80;
+impl Queue {
+    /// The `calls.queue` value.
+    fn name(self) -> &'static str {
+        match self {
+            Queue::Billing => "billing",
+            Queue::TechSupport => "tech_support",
+            Queue::Sales => "sales",
+            Queue::Complaints => "complaints",
+            Queue::VipService => "vip_service",
+            Queue::Retention => "retention",
+        }
+    }
 
-/// The planted effects with their designed sizes, as documented in `sample_data/README.md`.
-pub const PLANTED: &[(&str, &str)] = &[
-    (
-        "fatigue",
-        "after an agent's 80th call of the day the share of curt (impolite) agent lines rises from 8% to 31% (friendliness -23 points) and speech slows from 220 to 180 chars/min",
-    ),
-    (
-        "weekend complaints",
-        "complaint probability x1.6 on Saturday and Sunday",
-    ),
-    (
-        "noisy line",
-        "region west: ASR confidence -0.12, jitter x1.8, shimmer x1.6, 1-3 'can you repeat that' exchanges per call, CSAT one point lower in 40% of survey answers",
-    ),
-    (
-        "greeting skippers",
-        "agents whose number ends in 3 skip the standard greeting and the restatement of the need on 34% of their calls",
-    ),
-    (
-        "new agents",
-        "agents hired within 90 days of the first day skip confirming contact details on 40% of calls",
-    ),
-    (
-        "policy change",
-        "from the middle day on, 42% of billing answers cite the old refund policy; those calls are resolved less and complained about more",
-    ),
-    (
-        "evening fatigue",
-        "after 21:00 curt lines +10 points and speech 200 chars/min",
-    ),
-    (
-        "outbound promises",
-        "15% of answered outbound calls contain a non-compliant promise (保证/guarantee)",
-    ),
-    (
-        "complex calls",
-        "calls with transfers get 38% more exchanges and longer holds",
-    ),
-];
+    /// Position of the queue's script in `script::ZH_QUEUES` and `script::EN_QUEUES`.
+    fn script_index(self) -> usize {
+        match self {
+            Queue::Billing => 0,
+            Queue::TechSupport => 1,
+            Queue::Sales => 2,
+            Queue::Complaints => 3,
+            Queue::VipService => 4,
+            Queue::Retention => 5,
+        }
+    }
+}
 
 /// Options of `callqa generate`.
 #[derive(Debug, Clone)]
@@ -127,98 +121,6 @@ pub struct GenerateSummary {
     pub rows: Vec<(&'static str, u64)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shift {
-    Morning,
-    Day,
-    Evening,
-    Night,
-}
-
-impl Shift {
-    fn name(self) -> &'static str {
-        match self {
-            Shift::Morning => "morning",
-            Shift::Day => "day",
-            Shift::Evening => "evening",
-            Shift::Night => "night",
-        }
-    }
-
-    fn covers(self, hour: u32) -> bool {
-        match self {
-            Shift::Morning => (6..14).contains(&hour),
-            Shift::Day => (9..18).contains(&hour),
-            Shift::Evening => (14..24).contains(&hour),
-            Shift::Night => !(6..22).contains(&hour),
-        }
-    }
-}
-
-/// An agent of the generated centre.
-#[derive(Debug, Clone)]
-struct Agent {
-    id: String,
-    name: String,
-    first_name: &'static str,
-    staff_no: u32,
-    team: &'static str,
-    site: &'static str,
-    hired_on_days: i32,
-    shift: Shift,
-    skips_greeting: bool,
-    is_new: bool,
-    pitch_hz: f64,
-}
-
-#[derive(Debug, Clone)]
-struct Customer {
-    id: String,
-    tier: &'static str,
-    region: &'static str,
-    zh: bool,
-    phone: String,
-    /// Voice baseline: lower and higher voices, 100–260 Hz.
-    pitch_hz: f64,
-}
-
-/// One utterance as planned, before it is written.
-#[derive(Debug, Clone)]
-struct Utterance {
-    agent: bool,
-    start: i64,
-    end: i64,
-    text: String,
-    anger: f64,
-}
-
-const ZH_SURNAMES: [&str; 12] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙",
-];
-const ZH_GIVEN: [&str; 12] = [
-    "丽", "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "军", "杰", "婷",
-];
-const EN_FIRST: [&str; 12] = [
-    "Emma", "Liam", "Olivia", "Noah", "Ava", "Mia", "Lucas", "Grace", "Ethan", "Chloe", "Ryan",
-    "Nina",
-];
-const EN_LAST: [&str; 8] = [
-    "Smith", "Chen", "Garcia", "Brown", "Lee", "Wong", "Taylor", "Reyes",
-];
-const TEAMS: [&str; 5] = [
-    "billing",
-    "tech_support",
-    "sales",
-    "complaints",
-    "vip_service",
-];
-const SITES: [&str; 3] = ["shanghai", "chengdu", "manila"];
-
-/// Relative call volume per hour of day (UTC): business hours, an evening tail to 23:00.
-const HOUR_WEIGHTS: [u32; 24] = [
-    1, 1, 1, 1, 1, 2, 4, 8, 14, 20, 22, 21, 15, 16, 20, 21, 19, 16, 12, 10, 9, 8, 6, 3,
-];
-
 /// Writes the synthetic calls as callqa JSON Lines (`calls.jsonl`, `agents.jsonl` in
 /// `opts.out`), the input format of `callqa ingest`: generated as Parquet in a staging folder
 /// first, then exported, so ingesting the output gives back exactly what `generate` writes.
@@ -243,33 +145,12 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     validate(opts)?;
     refuse_existing_tables(&opts.out)?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let agents = make_agents(opts, &mut rng);
-    let customers = make_customers(opts, &mut rng);
+    let population = Population::draw(opts, &mut rng);
     let progress = progress_bar(opts);
-
-    let mut writer = TableFileWriter::create(&opts.out, &AGENTS, None, "agents.parquet")?;
-    let mut rows = AgentRows::new();
-    for agent in &agents {
-        rows.agent_id.append_value(&agent.id);
-        rows.name.append_value(&agent.name);
-        rows.team.append_value(agent.team);
-        rows.site.append_value(agent.site);
-        rows.hired_on.append_value(agent.hired_on_days);
-        rows.shift.append_value(agent.shift.name());
-    }
-    writer.write(&finish_batch(&mut rows)?)?;
-    writer.finish()?;
-
-    let mut state = RunState {
-        recent: VecDeque::new(),
-        totals: [0; 4],
-    };
-    let per_day = calls_per_day(opts);
-    for (day, &count) in per_day.iter().enumerate() {
-        let date = opts.start_date + Duration::days(i64::try_from(day).unwrap_or(i64::MAX));
-        generate_day(
-            opts, date, day, count, &agents, &customers, &mut state, &mut rng,
-        )?;
+    write_agents(&opts.out, &population.agents)?;
+    let mut state = RunState::new();
+    for (day, &count) in calls_per_day(opts).iter().enumerate() {
+        generate_day(opts, &population, day, count, &mut state, &mut rng)?;
         progress.inc(count);
     }
     progress.finish_and_clear();
@@ -279,9 +160,26 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
             (UTTERANCES.name, state.totals[1]),
             (AUDIO_FEATURES.name, state.totals[2]),
             (SURVEYS.name, state.totals[3]),
-            (AGENTS.name, agents.len() as u64),
+            (AGENTS.name, population.agents.len() as u64),
         ],
     })
+}
+
+/// The `agents` table: one file, not partitioned by day.
+fn write_agents(root: &Path, agents: &[Agent]) -> Result<()> {
+    let mut writer = TableFileWriter::create(root, &AGENTS, None, "agents.parquet")?;
+    let mut rows = AgentRows::new();
+    for agent in agents {
+        rows.agent_id.append_value(&agent.id);
+        rows.name.append_value(&agent.name);
+        rows.team.append_value(agent.team);
+        rows.site.append_value(agent.site);
+        rows.hired_on.append_value(agent.hired_on_days);
+        rows.shift.append_value(agent.shift.name());
+    }
+    writer.write(&finish_batch(&mut rows)?)?;
+    writer.finish()?;
+    Ok(())
 }
 
 fn validate(opts: &GenerateOptions) -> Result<()> {
@@ -352,917 +250,6 @@ fn progress_bar(opts: &GenerateOptions) -> ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-fn make_agents(opts: &GenerateOptions, rng: &mut ChaCha8Rng) -> Vec<Agent> {
-    let start_days = opts.start_date.num_days_from_ce() - 719_163; // days since 1970-01-01
-    (1..=opts.agents)
-        .map(|n| {
-            let zh = rng.random_bool(0.7);
-            let (name, first_name) = if zh {
-                let surname = *ZH_SURNAMES.choose(rng).unwrap_or(&"王");
-                let given = *ZH_GIVEN.choose(rng).unwrap_or(&"丽");
-                (format!("{surname}{given}"), given)
-            } else {
-                let first = *EN_FIRST.choose(rng).unwrap_or(&"Emma");
-                (
-                    format!("{first} {}", EN_LAST.choose(rng).unwrap_or(&"Lee")),
-                    first,
-                )
-            };
-            let is_new = rng.random_bool(0.2);
-            let tenure_days = if is_new {
-                rng.random_range(10..90)
-            } else {
-                rng.random_range(120..2500)
-            };
-            let shift = match rng.random_range(0..100) {
-                0..30 => Shift::Morning,
-                30..70 => Shift::Day,
-                70..95 => Shift::Evening,
-                _ => Shift::Night,
-            };
-            Agent {
-                id: format!("A{n:04}"),
-                name,
-                first_name,
-                staff_no: 1000 + n,
-                team: TEAMS[(n as usize) % TEAMS.len()],
-                site: SITES[(n as usize) % SITES.len()],
-                hired_on_days: start_days - tenure_days,
-                shift,
-                skips_greeting: n % 10 == 3,
-                is_new,
-                pitch_hz: rng.random_range(170.0..235.0),
-            }
-        })
-        .collect()
-}
-
-fn make_customers(opts: &GenerateOptions, rng: &mut ChaCha8Rng) -> Vec<Customer> {
-    let count = (opts.calls / 3).clamp(50, 2_000_000);
-    (0..count)
-        .map(|n| {
-            let zh = rng.random_bool(0.7);
-            let region = if zh {
-                REGIONS[rng.random_range(0..5)]
-            } else if rng.random_bool(0.6) {
-                "overseas"
-            } else {
-                REGIONS[rng.random_range(0..5)]
-            };
-            let tier = match rng.random_range(0..100) {
-                0..10 => "vip",
-                10..80 => "regular",
-                _ => "new",
-            };
-            let phone = format!(
-                "1{}{} {:04} {:04}",
-                rng.random_range(3..10),
-                rng.random_range(0..10),
-                rng.random_range(0..10_000),
-                rng.random_range(0..10_000)
-            );
-            let pitch_hz = if rng.random_bool(0.5) {
-                rng.random_range(100.0..160.0)
-            } else {
-                rng.random_range(170.0..260.0)
-            };
-            Customer {
-                id: format!("U{n:07}"),
-                tier,
-                region,
-                zh,
-                phone,
-                pitch_hz,
-            }
-        })
-        .collect()
-}
-
-/// Calls per day: weekends carry half the weekday volume; the total is exact.
-fn calls_per_day(opts: &GenerateOptions) -> Vec<u64> {
-    let weights: Vec<u64> = (0..opts.days)
-        .map(|d| {
-            if is_weekend(opts.start_date + Duration::days(i64::from(d))) {
-                1
-            } else {
-                2
-            }
-        })
-        .collect();
-    let total: u64 = weights.iter().sum();
-    let mut counts: Vec<u64> = weights.iter().map(|w| opts.calls * w / total).collect();
-    let missing = opts.calls - counts.iter().sum::<u64>();
-    // The remainder (fewer than `days` calls) goes one each to the first days.
-    for count in counts
-        .iter_mut()
-        .take(usize::try_from(missing).unwrap_or(usize::MAX))
-    {
-        *count += 1;
-    }
-    counts
-}
-
-fn is_weekend(date: NaiveDate) -> bool {
-    matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
-}
-
-/// State carried across days: recent callers (for repeat calls) and row totals.
-struct RunState {
-    /// (customer index, day, resolved) of recent answered calls.
-    recent: VecDeque<(usize, usize, bool)>,
-    totals: [u64; 4],
-}
-
-/// The writers and buffers of one day.
-struct DayOut {
-    calls: (TableFileWriter, Buffered<CallRows>),
-    utterances: (TableFileWriter, Buffered<UtteranceRows>),
-    features: (TableFileWriter, Buffered<FeatureRows>),
-    surveys: (TableFileWriter, Buffered<SurveyRows>),
-}
-
-#[allow(clippy::too_many_arguments)]
-fn generate_day(
-    opts: &GenerateOptions,
-    date: NaiveDate,
-    day: usize,
-    count: u64,
-    agents: &[Agent],
-    customers: &[Customer],
-    state: &mut RunState,
-    rng: &mut ChaCha8Rng,
-) -> Result<()> {
-    if count == 0 {
-        return Ok(());
-    }
-    let file = "part-0.parquet";
-    let mut out = DayOut {
-        calls: (
-            TableFileWriter::create(&opts.out, &CALLS, Some(date), file)?,
-            Buffered::new(CallRows::new()),
-        ),
-        utterances: (
-            TableFileWriter::create(&opts.out, &UTTERANCES, Some(date), file)?,
-            Buffered::new(UtteranceRows::new()),
-        ),
-        features: (
-            TableFileWriter::create(&opts.out, &AUDIO_FEATURES, Some(date), file)?,
-            Buffered::new(FeatureRows::new()),
-        ),
-        surveys: (
-            TableFileWriter::create(&opts.out, &SURVEYS, Some(date), file)?,
-            Buffered::new(SurveyRows::new()),
-        ),
-    };
-    let weekend = is_weekend(date);
-    let midnight_us = date
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_micros())
-        .unwrap_or_default();
-
-    // Start times of the day, sorted: call ids then sort like start times.
-    let hour_total: u32 = HOUR_WEIGHTS.iter().sum();
-    let mut starts: Vec<i64> = (0..count)
-        .map(|_| {
-            let mut pick = rng.random_range(0..hour_total);
-            let mut hour = 0;
-            while pick >= HOUR_WEIGHTS[hour] {
-                pick -= HOUR_WEIGHTS[hour];
-                hour += 1;
-            }
-            (hour as i64 * 3600 + rng.random_range(0..3600)) * 1_000_000
-                + rng.random_range(0..1_000_000)
-        })
-        .collect();
-    starts.sort_unstable();
-
-    // On weekdays, overtime agents work a double shift and take a large share of the calls:
-    // this is how agents get past their 80th call of the day.
-    let overtime: Vec<usize> = if weekend {
-        Vec::new()
-    } else {
-        let k = (agents.len() / 40).max(1);
-        (0..k).map(|_| rng.random_range(0..agents.len())).collect()
-    };
-    let overtime_share = if overtime.is_empty() {
-        0.0
-    } else {
-        (110.0 * overtime.len() as f64 / count as f64).min(0.6)
-    };
-    let policy_changed = day >= opts.days as usize / 2;
-    let mut calls_today = vec![0u32; agents.len()];
-
-    // Zero-padded to one width per day, so call ids sort like start times.
-    let width = count.to_string().len().max(6);
-    for (seq, &start_offset_us) in starts.iter().enumerate() {
-        let call_id = format!("C{}-{:0width$}", date.format("%Y%m%d"), seq + 1);
-        let started_us = midnight_us + start_offset_us;
-        let hour = u32::try_from(start_offset_us / 3_600_000_000).unwrap_or(0);
-        let ctx = CallContext {
-            weekend,
-            hour,
-            policy_changed,
-            day,
-        };
-        let agent_idx = pick_agent(agents, &overtime, overtime_share, hour, rng);
-        let customer_idx = pick_customer(customers.len(), day, state, rng);
-        gen_call(
-            &call_id,
-            started_us,
-            &ctx,
-            agents,
-            agent_idx,
-            &mut calls_today,
-            customers,
-            customer_idx,
-            state,
-            &mut out,
-            rng,
-        )?;
-    }
-    out.calls.1.flush(&mut out.calls.0)?;
-    out.utterances.1.flush(&mut out.utterances.0)?;
-    out.features.1.flush(&mut out.features.0)?;
-    out.surveys.1.flush(&mut out.surveys.0)?;
-    let writers = [out.calls.0, out.utterances.0, out.features.0, out.surveys.0];
-    for (total, writer) in state.totals.iter_mut().zip(writers) {
-        *total += writer.rows();
-        writer.finish()?;
-    }
-    Ok(())
-}
-
-/// What a call's content depends on besides its agent and customer.
-struct CallContext {
-    weekend: bool,
-    hour: u32,
-    policy_changed: bool,
-    day: usize,
-}
-
-fn pick_agent(
-    agents: &[Agent],
-    overtime: &[usize],
-    overtime_share: f64,
-    hour: u32,
-    rng: &mut ChaCha8Rng,
-) -> usize {
-    if !overtime.is_empty()
-        && (8..23).contains(&hour)
-        && rng.random_bool(overtime_share.clamp(0.0, 1.0))
-    {
-        return overtime[rng.random_range(0..overtime.len())];
-    }
-    // A few tries for an agent whose shift covers the hour, else anyone (cover for absences).
-    for _ in 0..12 {
-        let i = rng.random_range(0..agents.len());
-        if agents[i].shift.covers(hour) && !overtime.contains(&i) {
-            return i;
-        }
-    }
-    rng.random_range(0..agents.len())
-}
-
-fn pick_customer(count: usize, day: usize, state: &mut RunState, rng: &mut ChaCha8Rng) -> usize {
-    while state.recent.front().is_some_and(|&(_, d, _)| d + 7 < day) {
-        state.recent.pop_front();
-    }
-    // Unresolved customers call back more often: repeat calls within 7 days.
-    if !state.recent.is_empty() && rng.random_bool(0.15) {
-        let (customer, _, resolved) = state.recent[rng.random_range(0..state.recent.len())];
-        if !resolved || rng.random_bool(0.4) {
-            return customer;
-        }
-    }
-    rng.random_range(0..count)
-}
-
-fn lognormal(rng: &mut ChaCha8Rng, median: f64, sigma: f64) -> f64 {
-    LogNormal::new(median.ln(), sigma)
-        .map(|d| d.sample(rng))
-        .unwrap_or(median)
-}
-
-fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
-    Normal::new(mean, sd).map(|d| d.sample(rng)).unwrap_or(mean)
-}
-
-fn round_to(value: f64, decimals: i32) -> f64 {
-    let scale = 10f64.powi(decimals);
-    (value * scale).round() / scale
-}
-
-#[allow(clippy::too_many_arguments)]
-fn gen_call(
-    call_id: &str,
-    started_us: i64,
-    ctx: &CallContext,
-    agents: &[Agent],
-    agent_idx: usize,
-    calls_today: &mut [u32],
-    customers: &[Customer],
-    customer_idx: usize,
-    state: &mut RunState,
-    out: &mut DayOut,
-    rng: &mut ChaCha8Rng,
-) -> Result<()> {
-    let customer = &customers[customer_idx];
-    let outbound = rng.random_bool(0.15);
-    let queue_idx = if outbound {
-        if rng.random_bool(0.7) { 5 } else { 2 }
-    } else if customer.tier == "vip" && rng.random_bool(0.7) {
-        4
-    } else {
-        match rng.random_range(0..100) {
-            0..34 => 0,
-            34..68 => 1,
-            68..82 => 2,
-            _ => 3,
-        }
-    };
-    let peak = (9..12).contains(&ctx.hour) || (14..17).contains(&ctx.hour);
-    let ivr_ms = if outbound {
-        0
-    } else {
-        lognormal(rng, 25_000.0, 0.5) as i64
-    };
-    let wait_median = 35_000.0 * if peak { 1.5 } else { 1.0 } * if ctx.weekend { 1.3 } else { 1.0 };
-    let queue_wait_ms = if outbound {
-        0
-    } else {
-        lognormal(rng, wait_median, 0.9) as i64
-    };
-    let abandoned = !outbound && (queue_wait_ms as f64) > lognormal(rng, 400_000.0, 0.8);
-    let no_answer = outbound && rng.random_bool(0.25);
-
-    let rows = &mut out.calls.1.cols;
-    rows.call_id.append_value(call_id);
-    rows.started_at.append_value(started_us);
-    rows.direction
-        .append_value(if outbound { "outbound" } else { "inbound" });
-    rows.language
-        .append_value(if customer.zh { "zh" } else { "en" });
-    rows.queue.append_value(QUEUES[queue_idx]);
-    rows.customer_id.append_value(&customer.id);
-    rows.customer_tier.append_value(customer.tier);
-    rows.region.append_value(customer.region);
-    rows.ivr_ms.append_value(ivr_ms);
-    rows.queue_wait_ms.append_value(queue_wait_ms);
-
-    if abandoned || no_answer {
-        let ended =
-            started_us + (ivr_ms + queue_wait_ms + if no_answer { 30_000 } else { 0 }) * 1000;
-        rows.ended_at.append_value(ended);
-        rows.agent_id.append_null();
-        for col in [&mut rows.talk_ms, &mut rows.hold_ms, &mut rows.acw_ms] {
-            col.append_value(0);
-        }
-        rows.transfers.append_value(0);
-        rows.outcome
-            .append_value(if no_answer { "no_answer" } else { "abandoned" });
-        rows.hangup_by
-            .append_value(if no_answer { "system" } else { "customer" });
-        rows.complaint.append_value(false);
-        rows.recording_uri.append_null();
-        return out.calls.1.row_done(&mut out.calls.0);
-    }
-
-    let agent = &agents[agent_idx];
-    calls_today[agent_idx] += 1;
-    let call_index = calls_today[agent_idx];
-    let fatigued = call_index > FATIGUE_AFTER_CALLS;
-    let evening = ctx.hour >= 21;
-    let transfers: i32 = match rng.random_range(0..100) {
-        0..9 => 1,
-        9..11 => 2,
-        _ => 0,
-    };
-    let old_policy = queue_idx == 0 && ctx.policy_changed && rng.random_bool(0.42);
-    let repeat_unresolved = state
-        .recent
-        .iter()
-        .rev()
-        .take(400)
-        .any(|&(c, _, resolved)| c == customer_idx && !resolved);
-    let mut p_complaint: f64 = if queue_idx == 3 { 0.20 } else { 0.04 };
-    if old_policy {
-        p_complaint += 0.15;
-    }
-    if repeat_unresolved {
-        p_complaint += 0.08;
-    }
-    if ctx.weekend {
-        p_complaint *= 1.6;
-    }
-    if customer.region == NOISY_REGION {
-        p_complaint *= 1.2;
-    }
-    let complaint = rng.random_bool(p_complaint.min(0.95));
-    let angry = complaint || rng.random_bool(0.05);
-    let resolved_p: f64 =
-        0.8 - if old_policy { 0.35 } else { 0.0 } - if complaint { 0.3 } else { 0.0 };
-    let outcome = if transfers > 0 && rng.random_bool(0.5) {
-        "transferred"
-    } else if rng.random_bool(resolved_p.max(0.05)) {
-        "resolved"
-    } else {
-        "unresolved"
-    };
-
-    let style = Style {
-        p_curt: 0.08 + if fatigued { 0.23 } else { 0.0 } + if evening { 0.10 } else { 0.0 },
-        agent_rate: if fatigued {
-            180.0
-        } else if evening {
-            200.0
-        } else {
-            220.0
-        },
-        tired: if fatigued {
-            1.0
-        } else if evening {
-            0.5
-        } else {
-            0.0
-        },
-        zh: customer.zh,
-    };
-    let plan = CallPlan {
-        agent,
-        customer,
-        queue_idx,
-        outbound,
-        angry,
-        old_policy,
-        transfers,
-        complex: transfers > 0,
-        noisy: customer.region == NOISY_REGION,
-        interrupt_p: if agent.skips_greeting || fatigued {
-            0.18
-        } else {
-            0.06
-        },
-    };
-    let (utterances, hold_ms) = script_call(&plan, &style, rng);
-    let recording_ms = utterances.last().map_or(0, |u| u.end);
-    let talk_ms = (recording_ms - hold_ms).max(0);
-    let acw_ms = lognormal(rng, 30_000.0, 0.6) as i64 + if complaint { 60_000 } else { 0 };
-    let ended = started_us + (ivr_ms + queue_wait_ms + recording_ms) * 1000;
-    rows.ended_at.append_value(ended);
-    rows.agent_id.append_value(&agent.id);
-    rows.talk_ms.append_value(talk_ms);
-    rows.hold_ms.append_value(hold_ms);
-    rows.acw_ms.append_value(acw_ms);
-    rows.transfers.append_value(transfers);
-    rows.outcome.append_value(outcome);
-    // Angry customers hang up on the agent; otherwise agents usually close the call.
-    let hangup = match (angry, rng.random_range(0..100)) {
-        (true, 0..15) | (false, 0..35) => "agent",
-        (true, 15..92) | (false, 35..95) => "customer",
-        _ => "system",
-    };
-    rows.hangup_by.append_value(hangup);
-    rows.complaint.append_value(complaint);
-    let day = call_id.get(1..9).unwrap_or("00000000");
-    rows.recording_uri.append_value(format!(
-        "s3://recordings/{}/{}/{}/{call_id}.wav",
-        day.get(0..4).unwrap_or(""),
-        day.get(4..6).unwrap_or(""),
-        day.get(6..8).unwrap_or("")
-    ));
-    out.calls.1.row_done(&mut out.calls.0)?;
-
-    write_utterances(
-        call_id,
-        &utterances,
-        customer.region == NOISY_REGION,
-        out,
-        rng,
-    )?;
-    write_features(call_id, &utterances, &plan, &style, out, rng)?;
-
-    let resolved = outcome == "resolved";
-    if rng.random_bool(0.3) {
-        let rows = &mut out.surveys.1.cols;
-        rows.call_id.append_value(call_id);
-        rows.answered_at
-            .append_value(ended + rng.random_range(2..30) * 60_000_000);
-        let csat: i32 = if complaint {
-            rng.random_range(1..=2)
-        } else if !resolved {
-            rng.random_range(2..=3)
-        } else if fatigued {
-            rng.random_range(3..=5)
-        } else {
-            rng.random_range(4..=5)
-        };
-        // Having to repeat oneself on a bad line costs a point in 40% of the answers.
-        let csat = if customer.region == NOISY_REGION && csat > 1 && rng.random_bool(0.4) {
-            csat - 1
-        } else {
-            csat
-        };
-        rows.csat.append_value(csat);
-        let nps = (csat * 2 + rng.random_range(-1..=0)).clamp(0, 10);
-        rows.nps.append_value(nps);
-        if rng.random_bool(0.5) {
-            let phrases = if customer.zh { &ZH } else { &EN };
-            let pool = if csat >= 4 {
-                phrases.survey_good
-            } else {
-                phrases.survey_bad
-            };
-            rows.comment
-                .append_value(pool.choose(rng).copied().unwrap_or(""));
-        } else {
-            rows.comment.append_null();
-        }
-        out.surveys.1.row_done(&mut out.surveys.0)?;
-    }
-
-    state.recent.push_back((customer_idx, ctx.day, resolved));
-    if state.recent.len() > 50_000 {
-        state.recent.pop_front();
-    }
-    Ok(())
-}
-
-/// How the agent speaks on this call.
-struct Style {
-    /// Probability that an agent line comes out curt instead of polite.
-    p_curt: f64,
-    /// Agent speech rate in characters per minute (Chinese); English scales it to words.
-    agent_rate: f64,
-    /// 0 (fresh) to 1 (past the 80th call): a tired voice is flatter, lower and quieter, the
-    /// fatigue pattern `voice_stress` tells apart from stress.
-    tired: f64,
-    zh: bool,
-}
-
-struct CallPlan<'a> {
-    agent: &'a Agent,
-    customer: &'a Customer,
-    queue_idx: usize,
-    outbound: bool,
-    angry: bool,
-    old_policy: bool,
-    transfers: i32,
-    complex: bool,
-    noisy: bool,
-    interrupt_p: f64,
-}
-
-/// Speech units of a text as the `speech_rate` SQL function counts them: one per CJK
-/// character and one per run of letters or digits (an English word, a number), punctuation
-/// nothing. Durations follow from it, so measured rates equal the planted ones.
-fn units(text: &str) -> f64 {
-    let mut count = 0usize;
-    let mut in_word = false;
-    for c in text.chars() {
-        if ('\u{4e00}'..='\u{9fff}').contains(&c) {
-            count += 1;
-            in_word = false;
-        } else if c.is_alphanumeric() || (in_word && c == '\'') {
-            if !in_word {
-                count += 1;
-            }
-            in_word = true;
-        } else {
-            in_word = false;
-        }
-    }
-    count.max(1) as f64
-}
-
-/// How long saying `text` takes at `per_minute` units (characters or words) per minute.
-fn speaking_ms(text: &str, per_minute: f64) -> i64 {
-    (units(text) / per_minute * 60_000.0).round().max(1.0) as i64
-}
-
-/// Lays out the conversation on a timeline; returns the utterances and the hold time.
-fn script_call(plan: &CallPlan<'_>, style: &Style, rng: &mut ChaCha8Rng) -> (Vec<Utterance>, i64) {
-    let phrases: &Phrases = if style.zh { &ZH } else { &EN };
-    let queue: &QueueScript = if style.zh {
-        &ZH_QUEUES[plan.queue_idx]
-    } else {
-        &EN_QUEUES[plan.queue_idx]
-    };
-    let need = queue.needs.choose(rng).copied().unwrap_or("");
-    let mut talk = Talk {
-        utterances: Vec::new(),
-        clock: rng.random_range(300..1500),
-        hold_ms: 0,
-        style,
-        plan,
-    };
-    let fill = |text: &str| {
-        text.replace("{id}", &plan.agent.staff_no.to_string())
-            .replace("{name}", plan.agent.first_name)
-            .replace("{phone}", &plan.customer.phone)
-            .replace("{need}", need)
-    };
-    let pick =
-        |pool: &[&'static str], rng: &mut ChaCha8Rng| fill(pool.choose(rng).copied().unwrap_or(""));
-
-    // Planted sizes are the total rates: 34% for the skippers, 3% background for everyone else.
-    let skip_greeting = rng.random_bool(if plan.agent.skips_greeting {
-        0.34
-    } else {
-        0.03
-    });
-    if skip_greeting {
-        let text = pick(phrases.greeting_skipped, rng);
-        talk.agent(text, rng);
-    } else {
-        let text = pick(phrases.greeting, rng);
-        talk.agent(text, rng);
-    }
-    let stated = if style.zh {
-        format!("{need}。")
-    } else {
-        format!("Hi, {need}.")
-    };
-    talk.customer(stated, if plan.angry { 0.5 } else { 0.0 }, rng);
-    if plan.angry {
-        let text = pick(phrases.angry, rng);
-        talk.customer(text, 1.0, rng);
-        let text = talk.line(phrases.apology, &fill, rng);
-        talk.agent(text, rng);
-    }
-    let skip_restate = rng.random_bool(if plan.agent.skips_greeting {
-        0.34
-    } else {
-        0.08
-    });
-    if !skip_restate {
-        let text = talk.line(phrases.restate, &fill, rng);
-        talk.agent(text, rng);
-        let text = pick(phrases.confirm, rng);
-        talk.customer(text, 0.0, rng);
-    }
-    let skip_verify = rng.random_bool(if plan.agent.is_new { 0.40 } else { 0.05 });
-    if !skip_verify {
-        let text = talk.line(phrases.verify, &fill, rng);
-        talk.agent(text, rng);
-        let text = pick(phrases.verify_answer, rng);
-        talk.customer(text, 0.0, rng);
-    }
-    let repeats = if plan.noisy {
-        rng.random_range(1..=3)
-    } else if rng.random_bool(0.03) {
-        1
-    } else {
-        0
-    };
-    for _ in 0..repeats {
-        let text = pick(phrases.noisy_customer, rng);
-        talk.customer(text, 0.2, rng);
-        let text = pick(phrases.noisy_agent, rng);
-        talk.agent(text, rng);
-    }
-    let mut exchanges = rng.random_range(3..=7) as f64;
-    if plan.complex {
-        exchanges *= 1.38;
-    }
-    for _ in 0..exchanges.round() as usize {
-        let text = talk.line(phrases.small_talk_agent, &fill, rng);
-        talk.agent(text, rng);
-        let text = pick(phrases.small_talk_customer, rng);
-        talk.customer(text, if plan.angry { 0.4 } else { 0.0 }, rng);
-    }
-    if rng.random_bool(if plan.complex { 0.6 } else { 0.35 }) {
-        let text = talk.line(phrases.hold_notice, &fill, rng);
-        talk.agent(text, rng);
-        let hold = if plan.complex {
-            rng.random_range(20_000..60_000)
-        } else {
-            rng.random_range(15_000..60_000)
-        };
-        talk.clock += hold;
-        talk.hold_ms += hold;
-        let text = talk.line(phrases.hold_back, &fill, rng);
-        talk.agent(text, rng);
-    } else if rng.random_bool(0.06) {
-        // Dead air: a long silence without a hold notice (a QA violation).
-        talk.clock += rng.random_range(31_000..45_000);
-    }
-    for _ in 0..plan.transfers {
-        let text = if style.zh {
-            "请您稍等，我帮您转接到专业部门。"
-        } else {
-            "Please hold, I'll transfer you to the right team."
-        };
-        talk.agent(text.to_owned(), rng);
-        let hold = rng.random_range(15_000..25_000);
-        talk.clock += hold;
-        talk.hold_ms += hold;
-    }
-    let solution = if plan.old_policy {
-        pick(queue.old_policy, rng)
-    } else {
-        talk.line(queue.solutions, &fill, rng)
-    };
-    talk.agent(solution, rng);
-    if plan.outbound && rng.random_bool(0.15) {
-        let text = pick(phrases.promise, rng);
-        talk.agent(text, rng);
-    }
-    if plan.angry {
-        let text = pick(phrases.angry, rng);
-        talk.customer(text, 1.0, rng);
-        let text = talk.line(phrases.apology, &fill, rng);
-        talk.agent(text, rng);
-    } else {
-        let text = pick(phrases.thanks, rng);
-        talk.customer(text, 0.0, rng);
-    }
-    if !rng.random_bool(if plan.agent.skips_greeting { 0.3 } else { 0.08 }) {
-        let text = talk.line(phrases.anything_else, &fill, rng);
-        talk.agent(text, rng);
-        let text = pick(phrases.nothing_else, rng);
-        talk.customer(text, 0.0, rng);
-    }
-    let text = talk.line(phrases.goodbye, &fill, rng);
-    talk.agent(text, rng);
-    (talk.utterances, talk.hold_ms)
-}
-
-/// A conversation being laid out on the timeline.
-struct Talk<'a> {
-    utterances: Vec<Utterance>,
-    clock: i64,
-    hold_ms: i64,
-    style: &'a Style,
-    plan: &'a CallPlan<'a>,
-}
-
-impl Talk<'_> {
-    /// The polite or curt form of a line, by the agent's current style.
-    fn line(&self, pool: &[Line], fill: &dyn Fn(&str) -> String, rng: &mut ChaCha8Rng) -> String {
-        match pool.choose(rng) {
-            Some(line) if rng.random_bool(self.style.p_curt.clamp(0.0, 1.0)) => fill(line.curt),
-            Some(line) => fill(line.polite),
-            None => String::new(),
-        }
-    }
-
-    fn agent(&mut self, text: String, rng: &mut ChaCha8Rng) {
-        let rate = self.style.agent_rate * rng.random_range(0.93..1.07);
-        let per_minute = if self.style.zh {
-            rate
-        } else {
-            rate * 150.0 / 220.0
-        };
-        let duration = speaking_ms(&text, per_minute);
-        let mut start = self.clock + rng.random_range(300..1200);
-        // Interruption: the agent starts while the customer is still talking, well after
-        // the customer began (so it is not back-channel).
-        if let Some(prev) = self.utterances.last()
-            && !prev.agent
-            && prev.end - prev.start > 3_000
-            && rng.random_bool(self.plan.interrupt_p)
-        {
-            start = (prev.end - rng.random_range(1_000..2_000)).max(prev.start + 1_500);
-        }
-        self.push(true, start, duration, text, 0.0);
-    }
-
-    fn customer(&mut self, text: String, anger: f64, rng: &mut ChaCha8Rng) {
-        let base = if anger > 0.6 { 240.0 } else { 200.0 };
-        let rate = base * rng.random_range(0.85..1.15);
-        let per_minute = if self.style.zh {
-            rate
-        } else {
-            rate * 140.0 / 200.0
-        };
-        let duration = speaking_ms(&text, per_minute);
-        let start = self.clock + rng.random_range(300..1500);
-        self.push(false, start, duration, text, anger);
-    }
-
-    fn push(&mut self, agent: bool, start: i64, duration: i64, text: String, anger: f64) {
-        let end = start + duration;
-        self.clock = self.clock.max(end);
-        self.utterances.push(Utterance {
-            agent,
-            start,
-            end,
-            text,
-            anger,
-        });
-    }
-}
-
-fn write_utterances(
-    call_id: &str,
-    utterances: &[Utterance],
-    noisy: bool,
-    out: &mut DayOut,
-    rng: &mut ChaCha8Rng,
-) -> Result<()> {
-    for (turn, u) in utterances.iter().enumerate() {
-        let rows = &mut out.utterances.1.cols;
-        rows.call_id.append_value(call_id);
-        rows.start_ms.append_value(u.start);
-        rows.turn
-            .append_value(i32::try_from(turn).unwrap_or(i32::MAX));
-        rows.speaker
-            .append_value(if u.agent { "agent" } else { "customer" });
-        rows.end_ms.append_value(u.end);
-        rows.text.append_value(&u.text);
-        let confidence = normal(rng, if noisy { 0.80 } else { 0.92 }, 0.04).clamp(0.6, 0.99);
-        rows.asr_confidence.append_value(round_to(confidence, 3));
-        out.utterances.1.row_done(&mut out.utterances.0)?;
-    }
-    Ok(())
-}
-
-/// Per-second features of both channels, consistent with the utterances: voiced exactly
-/// where that speaker talks, overlap where both do, silence where nobody does.
-fn write_features(
-    call_id: &str,
-    utterances: &[Utterance],
-    plan: &CallPlan<'_>,
-    style: &Style,
-    out: &mut DayOut,
-    rng: &mut ChaCha8Rng,
-) -> Result<()> {
-    let seconds = utterances.last().map_or(0, |u| (u.end + 999) / 1000);
-    for second in 0..seconds {
-        let mid = second * 1000 + 500;
-        let speaking = |agent: bool| {
-            utterances
-                .iter()
-                .find(|u| u.agent == agent && u.start <= mid && mid < u.end)
-        };
-        let agent_u = speaking(true);
-        let customer_u = speaking(false);
-        let overlap = agent_u.is_some() && customer_u.is_some();
-        for (is_agent, u) in [(true, agent_u), (false, customer_u)] {
-            let rows = &mut out.features.1.cols;
-            rows.call_id.append_value(call_id);
-            rows.second
-                .append_value(i32::try_from(second).unwrap_or(i32::MAX));
-            rows.speaker
-                .append_value(if is_agent { "agent" } else { "customer" });
-            match u {
-                Some(u) => {
-                    let base = if is_agent {
-                        plan.agent.pitch_hz
-                    } else {
-                        plan.customer.pitch_hz
-                    };
-                    let tired = if is_agent { style.tired } else { 0.0 };
-                    let pitch = base
-                        * (1.0 + 0.15 * u.anger - 0.04 * tired)
-                        * (1.0 + normal(rng, 0.0, 0.05 * (1.0 - 0.5 * tired)));
-                    let energy = -24.0 + 6.0 * u.anger - 3.0 * tired + normal(rng, 0.0, 2.0);
-                    let per_minute = if is_agent {
-                        style.agent_rate
-                    } else {
-                        200.0 * (1.0 + 0.2 * u.anger)
-                    };
-                    let syllables = if style.zh {
-                        per_minute / 60.0
-                    } else {
-                        per_minute * 150.0 / 220.0 * 1.5 / 60.0
-                    };
-                    let noise = if plan.noisy { 1.8 } else { 1.0 };
-                    rows.voiced.append_value(true);
-                    rows.pitch_hz.append_value(round_to(pitch, 1));
-                    rows.energy_db.append_value(round_to(energy, 1));
-                    rows.speech_rate
-                        .append_value(round_to(syllables * (1.0 + normal(rng, 0.0, 0.08)), 2));
-                    rows.jitter.append_value(round_to(
-                        (0.008 * noise * (1.0 + 0.5 * u.anger) + normal(rng, 0.0, 0.001)).max(0.0),
-                        4,
-                    ));
-                    rows.shimmer.append_value(round_to(
-                        (0.05 * if plan.noisy { 1.6 } else { 1.0 } * (1.0 + 0.4 * u.anger)
-                            + normal(rng, 0.0, 0.005))
-                        .max(0.0),
-                        4,
-                    ));
-                }
-                None => {
-                    rows.voiced.append_value(false);
-                    rows.pitch_hz.append_null();
-                    rows.energy_db.append_value(round_to(
-                        if plan.noisy { -45.0 } else { -55.0 } + normal(rng, 0.0, 2.0),
-                        1,
-                    ));
-                    rows.speech_rate.append_value(0.0);
-                    rows.jitter.append_value(0.0);
-                    rows.shimmer.append_value(0.0);
-                }
-            }
-            rows.overlap.append_value(overlap);
-            out.features.1.row_done(&mut out.features.0)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -1607,48 +594,5 @@ mod tests {
         generate(&options(dir.path())).unwrap();
         let again = generate(&options(dir.path())).unwrap_err().to_string();
         assert!(again.contains("already holds"), "{again}");
-    }
-
-    #[test]
-    fn agent_lines_get_curt_after_the_80th_call() {
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let opts = GenerateOptions::default();
-        let agents = make_agents(&opts, &mut rng);
-        let customers = make_customers(&opts, &mut rng);
-        let polite_share = |p_curt: f64, rng: &mut ChaCha8Rng| {
-            let style = Style {
-                p_curt,
-                agent_rate: 220.0,
-                tired: 0.0,
-                zh: true,
-            };
-            let plan = CallPlan {
-                agent: &agents[0],
-                customer: &customers[0],
-                queue_idx: 1,
-                outbound: false,
-                angry: false,
-                old_policy: false,
-                transfers: 0,
-                complex: false,
-                noisy: false,
-                interrupt_p: 0.0,
-            };
-            let mut polite = 0;
-            let mut total = 0;
-            for _ in 0..300 {
-                let (utterances, _) = script_call(&plan, &style, rng);
-                for u in utterances.iter().filter(|u| u.agent) {
-                    total += 1;
-                    if u.text.contains('您') || u.text.contains('请') || u.text.contains('谢') {
-                        polite += 1;
-                    }
-                }
-            }
-            f64::from(polite) / f64::from(total)
-        };
-        let fresh = polite_share(0.08, &mut rng);
-        let tired = polite_share(0.31, &mut rng);
-        assert!(tired < fresh * 0.85, "fresh {fresh:.3} tired {tired:.3}");
     }
 }
