@@ -56,6 +56,32 @@ impl ColumnType for SltType {
     }
 }
 
+/// Rows as a record holds them: file names without the checkout's path (EXPLAIN names
+/// files), so records hold anywhere; and a row with a multi-line cell (an EXPLAIN plan) as
+/// one row a line, as the record file writes it, without the line break that ends a plan (it
+/// would end the record) or the spaces that end some of its lines (the file loses them).
+fn record_rows(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let repo = env!("CARGO_MANIFEST_DIR").trim_start_matches('/');
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let row: Vec<String> = row
+            .iter()
+            .map(|cell| cell.replace(repo, "<repo>"))
+            .collect();
+        if !row.iter().any(|cell| cell.contains('\n')) {
+            out.push(row);
+            continue;
+        }
+        let text = row.join(" ");
+        out.extend(
+            text.trim_end_matches('\n')
+                .lines()
+                .map(|line| vec![line.trim_end().to_owned()]),
+        );
+    }
+    out
+}
+
 fn slt_type(data_type: &DataType) -> SltType {
     match data_type {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => SltType::Text,
@@ -95,20 +121,7 @@ impl AsyncDB for CallqaDb {
                         .iter()
                         .map(|f| slt_type(f.data_type()))
                         .collect(),
-                    // EXPLAIN names files: without the checkout's path, so records hold anywhere.
-                    rows: render(&result.batches)?
-                        .into_iter()
-                        .map(|row| {
-                            row.into_iter()
-                                .map(|cell| {
-                                    cell.replace(
-                                        env!("CARGO_MANIFEST_DIR").trim_start_matches('/'),
-                                        "<repo>",
-                                    )
-                                })
-                                .collect()
-                        })
-                        .collect(),
+                    rows: record_rows(render(&result.batches)?),
                 }
             };
         }
