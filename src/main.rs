@@ -63,6 +63,7 @@ fn log_filter() -> EnvFilter {
     filter
 }
 
+/// Runs one command. Long because it is one arm per subcommand, each a few lines of wiring.
 async fn run(cli: Cli) -> callqa::Result<()> {
     match cli.command {
         Command::Serve(args) => {

@@ -134,9 +134,6 @@ pub async fn register_tables(ctx: &SessionContext, root: &DataRoot) -> Result<Ve
         ctx.register_object_store(&store.store_url()?, Arc::clone(store.store()));
     }
     if let Location::Local(dir) = &root.location {
-        // A committed run the last ingest could not finish is finished before anything is
-        // listed; a running ingest is left alone (the listing hides its run until done).
-        crate::ingest::staging::finish_interrupted_runs(dir);
         ctx.register_object_store(
             ObjectStoreUrl::local_filesystem().as_ref(),
             Arc::new(TableFileStore::new(dir)),

@@ -314,6 +314,11 @@ async fn build_template(
     )
     .build();
     let ctx = SessionContext::new_with_state(state);
+    if let Some(dir) = root.dir() {
+        // A committed run the last ingest could not finish is finished before anything is
+        // listed; a running ingest is left alone (the listing hides its run until done).
+        crate::ingest::staging::finish_interrupted_runs(dir);
+    }
     let tables = register_tables(&ctx, root).await?;
     setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
     callqa_udfs::register_all(&ctx);

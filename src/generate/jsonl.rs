@@ -23,6 +23,7 @@ use crate::{Error, Result};
 
 /// Writes `calls.jsonl` and `agents.jsonl` into `out` from the data root `parquet`, one date
 /// partition at a time (memory: one day of data). Returns the number of calls written.
+/// Long because the day's five tables are read in turn into the one call index they share.
 pub fn export(parquet: &Path, out: &Path) -> Result<u64> {
     let mut calls_out = JsonLinesFile::create(&out.join("calls.jsonl"))?;
     let mut written = 0;

@@ -277,6 +277,7 @@ fn not_negative(field: &str, value: i64) -> Result<(), String> {
 
 /// Checks a call; the error is the reason, without the file and line (the caller adds them).
 /// Reasons name fields and positions, never transcript text.
+/// Long because it is the list of checks, field by field, in the order of the record.
 pub fn validate_call(record: CallRecord) -> Result<ValidCall, String> {
     if record.call_id.trim().is_empty() {
         return Err("call_id is empty".to_owned());

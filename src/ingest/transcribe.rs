@@ -239,6 +239,8 @@ fn start_time(
 
 /// The utterances (one per transcript turn) and the per-second features (loudness scores,
 /// talk speed, overlap with interruptions) of a document.
+/// Long because each turn yields both its utterance and its per-second features, from the
+/// same offsets.
 fn turns(
     doc: &Analysis,
     characteristics: &Characteristics,

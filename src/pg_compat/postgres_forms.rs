@@ -243,6 +243,7 @@ fn output_name(item: &SelectItem) -> Option<Ident> {
 /// Moves an ORDER BY with subqueries out of a plain SELECT (see the module docs). Leaves
 /// the query alone when it cannot name every output column, or for DISTINCT / set
 /// operations, where extra columns would change the answer.
+/// Long because every case that must leave the query alone is checked before it changes.
 fn sort_by_subqueries_outside(query: &mut Query) {
     let Some(order_by) = &query.order_by else {
         return;

@@ -97,6 +97,8 @@ impl QueryService {
 
     /// Runs a plan: a `SET datafusion.…` statement applied, or a query streamed under the
     /// connection's timeout and cancel flag, answered from the result cache when fresh.
+    /// Long because its steps (SET, the query's memory pool, the result cache, timeout and
+    /// cancel) work on the one plan and connection in order.
     async fn run_plan(
         &self,
         conn: &Connection,

@@ -114,6 +114,8 @@ impl Startup {
     }
 
     /// One message of the startup phase; an error refuses the connection.
+    /// Long because it is one match in protocol order (the startup message, then each step of
+    /// the SCRAM exchange), so the whole handshake reads in one place.
     async fn step<C>(
         &self,
         client: &mut C,

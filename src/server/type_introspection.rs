@@ -150,6 +150,8 @@ struct TypeRow {
 
 /// The answer for `oids`: each type at depth 0, the element type of an array at depth 1,
 /// deepest first (asyncpg builds element codecs before array codecs).
+/// Long because reading the type rows, walking to element types and building asyncpg's
+/// columns share the one map of types it reads.
 pub async fn answer(ctx: &SessionContext, oids: &[u32]) -> PgWireResult<RecordBatch> {
     let batches = ctx
         .sql("select oid, typname, typtype, typelem, typdelim from pg_catalog.pg_type")

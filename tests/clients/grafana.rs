@@ -1011,8 +1011,8 @@ async fn grafana_query_builder_lists_the_tables_and_views() {
     server.stop().await;
 }
 
-/// Needs PostgreSQL type names in `information_schema.columns.data_type` (the catalog
-/// work of issue 7), which the builder shows and uses to offer time columns.
+/// Needs PostgreSQL type names in `information_schema.columns.data_type`, which the builder
+/// shows and uses to offer time columns.
 #[tokio::test(flavor = "multi_thread")]
 async fn grafana_query_builder_lists_columns_with_postgres_type_names() {
     let server = TestServer::start().await;

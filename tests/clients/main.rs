@@ -5,13 +5,12 @@
 //! sets `CALLQA_REQUIRE_CLIENTS`, so in CI a missing client fails instead of skipping.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
+#[path = "../common/mod.rs"]
+mod common;
 mod grafana;
-// Shared with tests/pgwire, which uses all of it; this suite only starts plain servers.
-#[allow(dead_code)]
-#[path = "../pgwire/harness.rs"]
-mod harness;
 mod jdbc;
 mod metabase;
 mod psql;
 mod python;
-mod tools;
+
+use common::{harness, tools};

@@ -3,18 +3,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
 mod access;
+#[path = "../common/mod.rs"]
+mod common;
 mod faults;
 mod functions;
-mod harness;
 mod ingest;
 mod reset;
 mod result_cache;
 mod rules;
 mod security;
-// Finding psql (and, for the clients suite, Python); shared with tests/clients.
-#[allow(dead_code)]
-#[path = "../clients/tools.rs"]
-mod tools;
+
+use common::{harness, tools};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use harness::{TestServer, explain_text};

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod args;
+mod cjk;
 mod conversation;
 #[cfg(test)]
 mod fuzz_tests;

@@ -58,6 +58,7 @@ impl Rng {
 
 /// Strings that stress text functions: empty, whitespace, emoji, mixed zh/en, digit soup with
 /// separators, e-mail fragments, random pieces, and a 1 MB string.
+/// Long because it is a list.
 pub(crate) fn fuzz_strings() -> Vec<String> {
     const PIECES: &[&str] = &[
         "1",

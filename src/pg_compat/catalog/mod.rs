@@ -179,6 +179,8 @@ pub async fn complete(
     Ok(())
 }
 
+/// The oids the catalog tables are built from (namespaces, relations, keys, callqa's
+/// functions). Long because each catalog query it runs fills part of the same facts.
 async fn read_facts(
     ctx: &SessionContext,
     tables: &[TableSummary],

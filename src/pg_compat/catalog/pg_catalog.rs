@@ -203,6 +203,7 @@ async fn pg_index(
 }
 
 /// The declared primary and foreign keys (`conkey` / `confkey` as arrays).
+/// Long because primary and foreign keys each fill every column of the table.
 async fn pg_constraint(
     ctx: &SessionContext,
     facts: &Facts,
@@ -338,6 +339,7 @@ async fn pg_description(
 }
 
 /// The library's built-in functions, plus callqa's (one row per overload) in `public`.
+/// Long because callqa's rows fill every column of the library's table.
 async fn pg_proc(
     ctx: &SessionContext,
     facts: &Facts,

@@ -215,6 +215,7 @@ fn has_any(hits: &[u32], ids: &[u32]) -> bool {
     hits.iter().any(|h| ids.binary_search(h).is_ok())
 }
 
+/// The verdict of rule `i` on one call. Long because it is one arm per rule condition.
 fn evaluate_rule(i: usize, rule: &CompiledRule, call: &Call<'_, '_>) -> Verdict {
     let speaker = rule.def.speaker;
     let utts = call.utts;

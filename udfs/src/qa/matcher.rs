@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
-use super::normalize::{is_cjk, normalize, normalize_into};
+use super::normalize::{normalize, normalize_into};
 use super::rules::{Condition, RuleDef};
+use crate::cjk::is_cjk;
 
 /// A rule ready to evaluate.
 #[derive(Debug)]
@@ -81,6 +82,8 @@ pub struct CompiledRules {
 impl CompiledRules {
     /// Compiles checked rules (see [`super::rules::parse_rule_file`]); `rules` pairs each
     /// rule with its file.
+    /// Long because its passes (phrase ids, each rule's matcher, the shared automaton) all
+    /// build on the one phrase table the first pass fills.
     pub fn compile(rules: Vec<(String, RuleDef)>) -> Result<Self, String> {
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();

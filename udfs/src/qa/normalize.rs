@@ -10,6 +10,8 @@
 //! keep some text once normalised) and the compiled matcher ([`super::matcher`]) need it, and
 //! neither should import the other for it.
 
+use crate::cjk::is_cjk;
+
 /// Text as phrases are matched against.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -55,13 +57,6 @@ pub fn normalize_into(text: &str, out: &mut String) {
         }
         last_latin = latin;
     }
-}
-
-/// True for CJK unified ideographs (basic, extension A, compatibility, extensions B+): they
-/// are never separated by spaces and bound no word.
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
 #[cfg(test)]

@@ -331,6 +331,7 @@ pub fn check_unique_ids<'a>(
 /// The largest rule weight: far above any scorecard's, far below where sums overflow.
 pub const MAX_WEIGHT: f64 = 1_000_000.0;
 
+/// Checks one rule's fields. Long because it is the list of checks, one per field.
 fn check_rule(rule: &RuleDef) -> Result<(), String> {
     if rule.id.is_empty()
         || !rule

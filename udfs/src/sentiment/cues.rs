@@ -23,7 +23,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::sentiment::lexicon::{self, is_cjk, sections};
+use crate::cjk::is_cjk;
+use crate::sentiment::lexicon::{self, sections};
 
 static CUES_TEXT: &str = include_str!("emotion_cues.txt");
 

@@ -20,6 +20,8 @@ use jieba_rs::Jieba;
 use rustc_hash::FxHashMap;
 use vader_parity::SentimentIntensityAnalyzer;
 
+use crate::cjk::is_cjk;
+
 /// Language of one text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lang {
@@ -46,12 +48,6 @@ impl Lang {
             ))
         }
     }
-}
-
-/// True for CJK unified ideographs (basic, extension A, compatibility, extensions B+).
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
 /// Chinese when CJK ideographs are at least as many as the other words (runs of letters or

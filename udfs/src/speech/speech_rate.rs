@@ -23,6 +23,7 @@ use datafusion::logical_expr::{
     Signature, TypeSignatureClass, Volatility,
 };
 
+use crate::cjk::is_cjk;
 use crate::speech::DOC_SECTION_SPEECH;
 
 /// Shared instance of `speech_rate`, registered by [`crate::register_all`].
@@ -57,12 +58,6 @@ impl Default for SpeechRateFunc {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// True for CJK unified ideographs (basic, extension A, compatibility, extensions B+).
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
 /// Punctuation of Chinese transcripts (ideographic space, 、。〃, curly quotes, ellipsis,
