@@ -544,14 +544,14 @@ pub fn on_own_runtime<T: Send>(
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(|e| Error::InvalidArgument {
+                    .map_err(|e| Error::Internal {
                         what: "object store runtime".to_owned(),
                         reason: e.to_string(),
                     })?;
                 work(&runtime)
             });
             worker.join().unwrap_or_else(|_| {
-                Err(Error::InvalidArgument {
+                Err(Error::Internal {
                     what: "object store worker".to_owned(),
                     reason: "it panicked".to_owned(),
                 })

@@ -3,6 +3,11 @@
 //! Start-up builds a template `SessionState` (tables, pg_catalog, callqa functions). Each
 //! connection gets a clone of it, so `SET` and time zone stay per connection while the
 //! catalog, the memory pool and the file caches are shared.
+//!
+//! `session` is a connection's settings, role and transaction block; `statement` the one
+//! `prepare` of a statement; `plan` planning with typed refusals; `transaction` the
+//! transaction block; `query_memory` the per-query memory limit; `qa_views` the QA views;
+//! `sql_shell` the `callqa sql` command.
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;

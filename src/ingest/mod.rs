@@ -600,8 +600,8 @@ fn id_projection(schema: &SchemaDescriptor, column: &str) -> Option<ProjectionMa
 fn write_report(path: &Path, rejected: &[Rejected]) -> Result<()> {
     let mut text = String::new();
     for r in rejected {
-        let line = serde_json::to_string(r).map_err(|e| Error::InvalidArgument {
-            what: "report".to_owned(),
+        let line = serde_json::to_string(r).map_err(|e| Error::Internal {
+            what: "rejected-lines report".to_owned(),
             reason: e.to_string(),
         })?;
         text.push_str(&line);

@@ -1,6 +1,14 @@
 //! What PostgreSQL clients expect beyond what DataFusion and datafusion-pg-catalog provide:
 //! Postgres column names for unnamed expressions, `SHOW`/`SET` of Postgres settings, and a
 //! `version()` that names a PostgreSQL version (SQLAlchemy parses it).
+//!
+//! A statement passes two stages: `parser` parses it (its depth bounded by
+//! `statement_depth`, known client fragments replaced by `client_queries`), then
+//! `statement_rewrites` applies, in one order, the rewrites that need the session
+//! (`column_names`, `current_setting`, `postgres_forms`, `rewrite`). `value_size_limits`
+//! wraps the functions that could build values far larger than their arguments; `settings`
+//! holds the Postgres settings, `catalog` the pg_catalog and information_schema rows,
+//! `sqlstate` every SQLSTATE callqa sends as a named constant, with the typed refusals.
 
 mod advisory_locks;
 pub mod catalog;
