@@ -1,11 +1,13 @@
 //! Postgres names result columns of unnamed expressions after the function (`count(*)` is
-//! `count`, `max(x)` is `max`), DataFusion after the whole expression (`count(*)`). BI tools
-//! and client code read columns by name, so the outermost SELECT gets Postgres names.
+//! `count`, `max(x)` is `max`, `7` is `?column?`), DataFusion after the whole expression
+//! (`count(*)`, `Int64(7)`). BI tools and client code read columns by name, so every SELECT
+//! gets Postgres names, by PostgreSQL's rules (`FigureColname` in its parser).
 
 use std::collections::HashSet;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Ident, Query, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins,
+    AccessExpr, ArrayElemTypeDef, DataType, ExactNumberInfo, Expr, Ident, Query, SelectItem,
+    SetExpr, Statement, TableFactor, TableWithJoins, TimezoneInfo, TrimWhereField,
 };
 
 /// Adds `AS <postgres name>` to unnamed function calls and casts of every SELECT (the
@@ -95,26 +97,127 @@ fn existing_name(item: &SelectItem) -> Option<String> {
     }
 }
 
-/// The name Postgres gives an unnamed expression, where it differs from DataFusion's.
+/// How sure PostgreSQL is of a name (`FigureColnameInternal`): a weak name (a type's, `case`)
+/// gives way to a strong one found further in, as `CASE … ELSE talk_ms END` is `talk_ms`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    Weak,
+    Strong,
+}
+
+/// The name PostgreSQL gives an unnamed select-list expression: a column's or function's
+/// name, `case`, `array`, a cast's type name, else `?column?`.
 fn postgres_name(expr: &Expr) -> Option<String> {
+    Some(figure_name(expr).map_or_else(|| "?column?".to_owned(), |(name, _)| name))
+}
+
+fn figure_name(expr: &Expr) -> Option<(String, Strength)> {
+    let strong = |name: &str| Some((name.to_owned(), Strength::Strong));
     match expr {
-        Expr::Function(function) => function
-            .name
-            .0
-            .last()
-            .and_then(|part| part.as_ident())
-            .map(|ident| ident.value.to_lowercase()),
+        Expr::Identifier(ident) => strong(&ident.value.to_lowercase()),
+        Expr::CompoundIdentifier(parts) => strong(&parts.last()?.value.to_lowercase()),
+        Expr::Function(function) => {
+            strong(&function.name.0.last()?.as_ident()?.value.to_lowercase())
+        }
         Expr::Cast {
             expr, data_type, ..
-        } => match expr.as_ref() {
-            Expr::Identifier(ident) => Some(ident.value.to_lowercase()),
-            Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_lowercase()),
-            Expr::Function(_) | Expr::Cast { .. } | Expr::Nested(_) => postgres_name(expr),
-            _ => Some(data_type.to_string().to_lowercase()),
+        } => match figure_name(expr) {
+            Some((name, Strength::Strong)) => Some((name, Strength::Strong)),
+            _ => Some((type_name(data_type), Strength::Weak)),
         },
-        Expr::Nested(inner) => postgres_name(inner),
+        Expr::TypedString(typed) => Some((type_name(&typed.data_type), Strength::Weak)),
+        Expr::Interval(_) => Some(("interval".to_owned(), Strength::Weak)),
+        Expr::Case { else_result, .. } => match else_result.as_deref().and_then(figure_name) {
+            Some((name, Strength::Strong)) => Some((name, Strength::Strong)),
+            _ => Some(("case".to_owned(), Strength::Weak)),
+        },
+        Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => figure_name(inner),
+        Expr::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
+            Some(AccessExpr::Dot(Expr::Identifier(field))) => strong(&field.value.to_lowercase()),
+            _ => figure_name(root),
+        },
+        Expr::Extract { .. } => strong("extract"),
+        Expr::Position { .. } => strong("position"),
+        Expr::Substring { .. } => strong("substring"),
+        Expr::Overlay { .. } => strong("overlay"),
+        Expr::Trim { trim_where, .. } => strong(match trim_where {
+            Some(TrimWhereField::Leading) => "ltrim",
+            Some(TrimWhereField::Trailing) => "rtrim",
+            _ => "btrim",
+        }),
+        Expr::Ceil { .. } => strong("ceil"),
+        Expr::Floor { .. } => strong("floor"),
+        Expr::Array(_) => strong("array"),
+        Expr::Tuple(_) => strong("row"),
+        Expr::Exists { .. } => strong("exists"),
+        Expr::Subquery(query) => subquery_name(query),
         _ => None,
     }
+}
+
+/// A scalar subquery is named after its first output column.
+fn subquery_name(query: &Query) -> Option<(String, Strength)> {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let name = match select.projection.first()? {
+        SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+        SelectItem::UnnamedExpr(expr) => figure_name(expr)?.0,
+        _ => return None,
+    };
+    Some((name, Strength::Strong))
+}
+
+/// PostgreSQL's name of a type as a column name: its canonical name (`int` is `int4`,
+/// `double precision` `float8`), an array by its element type.
+fn type_name(data_type: &DataType) -> String {
+    let name = match data_type {
+        DataType::Int(_) | DataType::Integer(_) | DataType::Int4(_) => "int4",
+        DataType::BigInt(_) | DataType::Int8(_) => "int8",
+        DataType::SmallInt(_) | DataType::Int2(_) => "int2",
+        DataType::Real | DataType::Float4 => "float4",
+        DataType::Float(ExactNumberInfo::Precision(p)) if *p <= 24 => "float4",
+        DataType::Float(_)
+        | DataType::Double(_)
+        | DataType::DoublePrecision
+        | DataType::Float8
+        | DataType::Float64 => "float8",
+        DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_) => "numeric",
+        DataType::Bool | DataType::Boolean => "bool",
+        DataType::Varchar(_) | DataType::CharacterVarying(_) | DataType::CharVarying(_) => {
+            "varchar"
+        }
+        DataType::Char(_) | DataType::Character(_) => "bpchar",
+        DataType::Text => "text",
+        DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => "timestamptz",
+        DataType::Timestamp(..) => "timestamp",
+        DataType::Time(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => "timetz",
+        DataType::Time(..) => "time",
+        DataType::Date => "date",
+        DataType::Interval { .. } => "interval",
+        DataType::Bytea => "bytea",
+        DataType::JSON => "json",
+        DataType::JSONB => "jsonb",
+        DataType::Uuid => "uuid",
+        DataType::Regclass => "regclass",
+        DataType::Array(
+            ArrayElemTypeDef::SquareBracket(element, _)
+            | ArrayElemTypeDef::AngleBracket(element)
+            | ArrayElemTypeDef::Parenthesis(element),
+        ) => return type_name(element),
+        DataType::Custom(name, _) => {
+            return name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .map_or_else(|| name.to_string(), |ident| ident.value.to_lowercase());
+        }
+        other => {
+            let text = other.to_string().to_lowercase();
+            return text.split('(').next().unwrap_or_default().trim().to_owned();
+        }
+    };
+    name.to_owned()
 }
 
 #[cfg(test)]
@@ -148,7 +251,7 @@ mod tests {
             renamed("select talk_ms::text from calls"),
             r#"SELECT talk_ms::TEXT AS "talk_ms" FROM calls"#
         );
-        assert_eq!(renamed("select '1'::int"), r#"SELECT '1'::INT AS "int""#);
+        assert_eq!(renamed("select '1'::int"), r#"SELECT '1'::INT AS "int4""#);
     }
 
     #[test]

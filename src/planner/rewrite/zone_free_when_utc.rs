@@ -1,11 +1,16 @@
-//! `date_trunc` and `date_part` on UTC timestamps at integer speed.
+//! `date_trunc` and `date_part` of `timestamptz` in the session's time zone, at integer speed
+//! when that zone is UTC.
 //!
-//! Every callqa timestamp is `Timestamp(Microsecond, "UTC")`. DataFusion truncates and
-//! extracts fields of a timestamp that carries a zone value by value through chrono's time-zone
-//! machinery (an hourly KPI series spent a third of its time there); without a zone it uses
-//! integer arithmetic. In a zone whose offset is always zero the two give the same answer, so
-//! these wrappers hand DataFusion's own functions the timestamps without the zone and put the
-//! zone back on a timestamp result. Any other zone goes to DataFusion unchanged.
+//! Every callqa timestamp is `Timestamp(Microsecond, "UTC")`. PostgreSQL takes the fields of a
+//! `timestamptz` (`extract(hour …)`, `date_trunc('day', …)`) in the session's `TimeZone`, so
+//! a centre in UTC+8 groups its day from its own midnight. DataFusion computes them in the
+//! zone the type carries, so these wrappers hand DataFusion's own functions the same instants
+//! labelled with the session zone, and put the UTC label back on a timestamp result.
+//!
+//! When the session zone is UTC they hand over the timestamps without any zone: DataFusion
+//! goes value by value through chrono's time-zone machinery for a zoned timestamp (an hourly
+//! KPI series spent a third of its time there) and uses integer arithmetic without one; in a
+//! zone whose offset is always zero the answers are the same.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -83,11 +88,22 @@ pub(crate) fn is_zero_offset(zone: &str) -> bool {
     )
 }
 
-/// The same type without a zero-offset zone (`None` when there is nothing to strip).
-fn zone_free(data_type: &DataType) -> Option<DataType> {
+/// The zone the wrapped functions compute in: none (integer arithmetic) when the session
+/// zone is always UTC, else the session zone, as PostgreSQL computes `timestamptz` fields.
+fn target_zone(config: &ConfigOptions) -> Option<Arc<str>> {
+    match config.execution.time_zone.as_deref() {
+        None => None,
+        Some(zone) if is_zero_offset(zone) => None,
+        Some(zone) => Some(Arc::from(zone)),
+    }
+}
+
+/// The same type in `target` instead of a zero-offset zone (`None` when it is not a UTC
+/// timestamp).
+fn retarget(data_type: &DataType, target: Option<&Arc<str>>) -> Option<DataType> {
     match data_type {
         DataType::Timestamp(unit, Some(zone)) if is_zero_offset(zone) => {
-            Some(DataType::Timestamp(*unit, None))
+            Some(DataType::Timestamp(*unit, target.cloned()))
         }
         _ => None,
     }
@@ -99,19 +115,26 @@ fn relabel(array: &ArrayRef, data_type: &DataType) -> Result<ArrayRef> {
     Ok(make_array(data.build()?))
 }
 
-fn strip_scalar(value: ScalarValue) -> ScalarValue {
+/// `value` re-labelled as `data_type` (same instant, another zone label).
+fn relabel_scalar(value: ScalarValue, data_type: &DataType) -> Result<ScalarValue> {
+    ScalarValue::try_from_array(&relabel(&value.to_array()?, data_type)?, 0)
+}
+
+/// `value` in `target` instead of a zero-offset zone; the instant is unchanged.
+fn retarget_scalar(value: ScalarValue, target: Option<&Arc<str>>) -> ScalarValue {
+    let target = || target.cloned();
     match value {
         ScalarValue::TimestampSecond(v, Some(z)) if is_zero_offset(&z) => {
-            ScalarValue::TimestampSecond(v, None)
+            ScalarValue::TimestampSecond(v, target())
         }
         ScalarValue::TimestampMillisecond(v, Some(z)) if is_zero_offset(&z) => {
-            ScalarValue::TimestampMillisecond(v, None)
+            ScalarValue::TimestampMillisecond(v, target())
         }
         ScalarValue::TimestampMicrosecond(v, Some(z)) if is_zero_offset(&z) => {
-            ScalarValue::TimestampMicrosecond(v, None)
+            ScalarValue::TimestampMicrosecond(v, target())
         }
         ScalarValue::TimestampNanosecond(v, Some(z)) if is_zero_offset(&z) => {
-            ScalarValue::TimestampNanosecond(v, None)
+            ScalarValue::TimestampNanosecond(v, target())
         }
         other => other,
     }
@@ -149,17 +172,19 @@ impl ScalarUDFImpl for ZoneFreeUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let target = target_zone(&args.config_options);
+        let target = target.as_ref();
         if !args
             .arg_fields
             .iter()
-            .any(|f| zone_free(f.data_type()).is_some())
+            .any(|f| retarget(f.data_type(), target).is_some())
         {
             return self.inner.invoke_with_args(args);
         }
         let arg_fields = args
             .arg_fields
             .iter()
-            .map(|f| match zone_free(f.data_type()) {
+            .map(|f| match retarget(f.data_type(), target) {
                 Some(t) => Arc::new(Field::new(f.name(), t, f.is_nullable())),
                 None => Arc::clone(f),
             })
@@ -168,15 +193,15 @@ impl ScalarUDFImpl for ZoneFreeUdf {
             .args
             .into_iter()
             .map(|value| match value {
-                ColumnarValue::Array(a) => match zone_free(a.data_type()) {
+                ColumnarValue::Array(a) => match retarget(a.data_type(), target) {
                     Some(t) => relabel(&a, &t).map(ColumnarValue::Array),
                     None => Ok(ColumnarValue::Array(a)),
                 },
-                ColumnarValue::Scalar(s) => Ok(ColumnarValue::Scalar(strip_scalar(s))),
+                ColumnarValue::Scalar(s) => Ok(ColumnarValue::Scalar(retarget_scalar(s, target))),
             })
             .collect::<Result<Vec<_>>>()?;
         let wanted = args.return_field.data_type().clone();
-        let return_field = match zone_free(&wanted) {
+        let return_field = match retarget(&wanted, target) {
             Some(t) => Arc::new(Field::new(
                 args.return_field.name(),
                 t,
@@ -191,13 +216,13 @@ impl ScalarUDFImpl for ZoneFreeUdf {
             return_field,
             config_options: args.config_options,
         })?;
-        // Put the zone back on a timestamp result (date_trunc's).
-        if zone_free(&wanted).is_none() {
+        // Put the zone back on a timestamp result (date_trunc's): the same instants.
+        if retarget(&wanted, target).is_none() {
             return Ok(result);
         }
         Ok(match result {
             ColumnarValue::Array(a) => ColumnarValue::Array(relabel(&a, &wanted)?),
-            ColumnarValue::Scalar(s) => ColumnarValue::Scalar(s.cast_to(&wanted)?),
+            ColumnarValue::Scalar(s) => ColumnarValue::Scalar(relabel_scalar(s, &wanted)?),
         })
     }
 
@@ -211,6 +236,10 @@ impl ScalarUDFImpl for ZoneFreeUdf {
         lit_expr: &Expr,
         info: &SimplifyContext,
     ) -> Result<datafusion::logical_expr::preimage::PreimageResult> {
+        // DataFusion's preimage of `date_part('year', ts) = y` bounds the year in UTC.
+        if target_zone(info.config_options()).is_some() {
+            return Ok(datafusion::logical_expr::preimage::PreimageResult::None);
+        }
         self.inner.inner().preimage(args, lit_expr, info)
     }
 
