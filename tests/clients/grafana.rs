@@ -474,17 +474,7 @@ async fn run_both_protocols(client: &Client, sql: &str, what: &str) -> Answer {
         .simple_query(sql)
         .await
         .unwrap_or_else(|e| panic!("{what}: simple protocol failed: {e:?}\n{sql}"));
-    let text: Vec<Vec<Option<String>>> = messages
-        .iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).map(str::to_owned))
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect();
+    let text = crate::harness::text_rows(&messages);
     assert_eq!(
         text.len(),
         typed.len(),

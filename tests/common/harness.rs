@@ -54,23 +54,18 @@ impl TestServer {
         let server = Server::bind_engine(Arc::clone(&engine), "127.0.0.1:0".parse().unwrap())
             .await
             .expect("binds port 0");
-        let addr = server.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server.run(async {
-            let _ = stopped.await;
-        }));
-        TestServer {
-            addr,
-            engine,
-            stop: Some(stop),
-            task: Some(task),
-        }
+        Self::serve(server, engine)
     }
 
     /// Serves with a full `callqa serve` configuration (users, TLS, limits).
     pub async fn start_with(config: ServerConfig) -> TestServer {
         let server = Server::bind(&config).await.expect("server starts");
         let engine = Arc::clone(server.engine());
+        Self::serve(server, engine)
+    }
+
+    /// Runs a bound `server` until the returned handle is stopped or dropped.
+    fn serve(server: Server, engine: Arc<Engine>) -> TestServer {
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
@@ -167,4 +162,19 @@ pub async fn explain_text(client: &Client, sql: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The rows of a simple-protocol answer, as text (`None` for NULL).
+pub fn text_rows(messages: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
 }

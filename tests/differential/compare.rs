@@ -4,8 +4,9 @@
 //! type oid, as pgjdbc and node-postgres read them) and the rows of the simple protocol in
 //! text (as psql shows them), or the SQLSTATE of the error.
 
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::Client;
 
+use crate::common::harness::text_rows;
 use crate::corpus::Statement;
 
 /// What a server answered.
@@ -40,20 +41,9 @@ pub async fn answer(client: &Client, sql: &str) -> Answer {
         Ok(messages) => messages,
         Err(e) => return failed(e),
     };
-    let rows = messages
-        .iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).map(str::to_owned))
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect();
     Answer {
         columns,
-        rows,
+        rows: text_rows(&messages),
         error: None,
     }
 }
