@@ -11,8 +11,8 @@ use datafusion::sql::sqlparser::ast::{
 };
 
 /// Adds `AS <postgres name>` to unnamed function calls and casts of every SELECT (the
-/// outermost one, derived tables and CTEs, whose names the outer query refers to), unless
-/// that name would collide with another output column.
+/// outermost one, derived tables and CTEs, whose names the outer query refers to); a name
+/// an earlier column has is marked apart ([`DUPLICATE_MARK`]).
 pub fn name_unnamed_columns(statement: &mut Statement) {
     if let Statement::Query(query) = statement {
         name_query(query);
@@ -64,25 +64,56 @@ fn name_table_factor(factor: &mut TableFactor) {
 
 fn name_projection(projection: &mut [SelectItem]) {
     let taken: Vec<Option<String>> = projection.iter().map(existing_name).collect();
-    let mut used: HashSet<String> = taken.iter().flatten().cloned().collect();
+    let mut used: HashSet<String> = HashSet::new();
     for (item, existing) in projection.iter_mut().zip(taken) {
-        if existing.is_some() {
-            continue;
-        }
-        let SelectItem::UnnamedExpr(expr) = item else {
-            continue;
+        let (expr, name) = match (&*item, existing) {
+            (SelectItem::ExprWithAlias { expr, .. }, Some(name)) => (expr.clone(), name),
+            (SelectItem::UnnamedExpr(expr), Some(name)) => (expr.clone(), name),
+            (SelectItem::UnnamedExpr(expr), None) => match postgres_name(expr) {
+                Some(name) => (expr.clone(), name),
+                None => continue,
+            },
+            _ => continue,
         };
-        let Some(name) = postgres_name(expr) else {
-            continue;
-        };
-        if !used.insert(name.clone()) {
-            continue; // Postgres allows duplicate names, DataFusion does not
+        let unique = unique_name(&name, &mut used);
+        let named = matches!(
+            item,
+            SelectItem::ExprWithAlias { .. }
+                | SelectItem::UnnamedExpr(Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+        );
+        if named && unique == name {
+            continue; // an alias or a column keeps its own name
         }
         *item = SelectItem::ExprWithAlias {
-            expr: expr.clone(),
-            alias: Ident::with_quote('"', name),
+            expr,
+            alias: Ident::with_quote('"', unique),
         };
     }
+}
+
+/// Marks the second and later columns of one name: PostgreSQL allows duplicate names,
+/// DataFusion does not, so they are told apart inside by `name` + this mark + a number, and
+/// the mark and number are dropped on the wire ([`wire_name`]).
+pub const DUPLICATE_MARK: char = '\u{1f}';
+
+/// `name`, or `name` marked apart when an earlier column has it.
+fn unique_name(name: &str, used: &mut HashSet<String>) -> String {
+    if used.insert(name.to_owned()) {
+        return name.to_owned();
+    }
+    let mut n = 2;
+    loop {
+        let candidate = format!("{name}{DUPLICATE_MARK}{n}");
+        if used.insert(candidate.clone()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// The name a client sees: without the mark of a duplicate.
+pub fn wire_name(name: &str) -> &str {
+    name.split(DUPLICATE_MARK).next().unwrap_or(name)
 }
 
 /// The output name an item already has: an alias or a plain column reference.
@@ -255,10 +286,10 @@ mod tests {
     }
 
     #[test]
-    fn collisions_and_aliases_are_left_alone() {
+    fn aliases_are_left_alone_and_collisions_marked_apart() {
         assert_eq!(
             renamed("select count(*), count(agent_id) from calls"),
-            r#"SELECT count(*) AS "count", count(agent_id) FROM calls"#
+            "SELECT count(*) AS \"count\", count(agent_id) AS \"count\u{1f}2\" FROM calls"
         );
         assert_eq!(
             renamed("select count(*) as n from calls"),
@@ -266,8 +297,9 @@ mod tests {
         );
         assert_eq!(
             renamed("select max(x), max from t"),
-            "SELECT max(x), max FROM t"
+            "SELECT max(x) AS \"max\", max AS \"max\u{1f}2\" FROM t"
         );
+        assert_eq!(super::wire_name("max\u{1f}2"), "max");
     }
 
     #[test]

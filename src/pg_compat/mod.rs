@@ -18,6 +18,7 @@ mod column_names;
 mod copy_to_stdout;
 mod current_setting;
 mod json_build_object;
+mod operator_forms;
 mod parser;
 mod postgres_forms;
 mod rewrite;
@@ -27,6 +28,7 @@ mod settings;
 pub mod sqlstate;
 mod statement_depth;
 mod statement_rewrites;
+mod to_char;
 mod to_regtype;
 mod value_size_limits;
 
@@ -40,7 +42,7 @@ use datafusion::scalar::ScalarValue;
 
 pub use advisory_locks::LockNotAvailable;
 pub use client_queries::substitute as substitute_client_fragments;
-pub use column_names::name_unnamed_columns;
+pub use column_names::{name_unnamed_columns, wire_name};
 pub use copy_to_stdout::{CopyFormat, copy_to_stdout};
 pub use current_setting::substitute_current_setting;
 pub use parser::parse as parse_statements;
@@ -100,6 +102,8 @@ pub fn register_functions(ctx: &SessionContext) {
     ));
     // psycopg's TypeInfo.fetch (SQLAlchemy's hstore probe) looks types up with it.
     to_regtype::register(ctx);
+    // PostgreSQL patterns ('YYYY-MM-DD', '999.99'); DataFusion's to_char takes chrono's.
+    to_char::register(ctx);
     sequences::register(ctx);
     json_build_object::register(ctx);
     collations::register(ctx);

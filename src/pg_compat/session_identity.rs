@@ -13,18 +13,8 @@ use datafusion::scalar::ScalarValue;
 /// Registers the connection's `session_user`, `current_user` and `pg_backend_pid`.
 pub fn register(ctx: &SessionContext, login: &str, pid: i32) {
     for name in ["session_user", "current_user"] {
-        let login = login.to_owned();
-        ctx.register_udf(create_udf(
-            name,
-            vec![],
-            DataType::Utf8,
-            Volatility::Stable,
-            Arc::new(move |_args: &[ColumnarValue]| {
-                Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
-                    login.clone(),
-                ))))
-            }),
-        ));
+        // `name` on the wire, as PostgreSQL types them
+        ctx.register_udf(crate::pg_compat::catalog::NameValue::udf(name, login));
     }
     ctx.register_udf(create_udf(
         "pg_backend_pid",

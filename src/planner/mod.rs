@@ -25,6 +25,9 @@ pub fn with_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
         .with_analyzer_rule(Arc::new(
             logical::checked_constant_arithmetic::CheckedConstantArithmetic,
         ))
+        // Analyzer: timestamp literals read as PostgreSQL reads them, timestamptz to date,
+        // time or timestamp in the session zone.
+        .with_analyzer_rule(Arc::new(logical::session_zone_casts::SessionZoneCasts))
         // Optimizer: a `started_at` range also prunes the `date=` partitions.
         .with_optimizer_rule(Arc::new(
             logical::date_partitions_from_started_at::DatePartitionsFromStartedAt,

@@ -10,6 +10,7 @@ mod frames;
 mod handlers;
 mod interrupt;
 mod params;
+mod postgres_text;
 mod query;
 mod reported_settings;
 mod result_cache;

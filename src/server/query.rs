@@ -175,7 +175,7 @@ impl QueryService {
             }
         };
         let time_zone = super::wire_types::arrow_time_zone(time_zone.as_deref());
-        let batches = super::wire_types::wire_stream(batches, time_zone);
+        let batches = super::wire_types::wire_stream(batches, time_zone, &fields);
         let engine = Arc::clone(engine);
         let rows = guarded_rows(
             batches,

@@ -27,12 +27,16 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 use pgwire::api::Type;
 use pgwire::api::portal::Format;
-use pgwire::api::results::FieldInfo;
+use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::error::PgWireResult;
 use pgwire::types::format::FormatOptions;
 
-/// Field metadata marking a column converted to JSON text for the wire.
+/// Field metadata marking a column converted to JSON text for the wire (`json`), or to
+/// PostgreSQL's text of its type (`postgres_text`).
 const JSON_KEY: &str = "callqa.wire";
+
+/// The [`JSON_KEY`] value of columns written by [`super::postgres_text`].
+const POSTGRES_TEXT: &str = "postgres_text";
 
 /// Whether values of this type travel as `json`.
 fn travels_as_json(data_type: &DataType) -> bool {
@@ -118,41 +122,85 @@ pub fn pg_fields(
         .into_iter()
         .zip(wire.fields().iter())
         .map(|(info, field)| {
-            if field.metadata().contains_key(JSON_KEY) {
-                FieldInfo::new(
-                    info.name().to_owned(),
-                    info.table_id(),
-                    info.column_id(),
-                    Type::JSON,
-                    info.format(),
-                )
-                .with_format_options(Arc::clone(info.format_options()))
+            // Catalog `name` / `"char"` columns are text in Arrow: same bytes, PostgreSQL's type.
+            let pg_type = if field.metadata().contains_key(JSON_KEY) {
+                Some(Type::JSON)
             } else {
-                info
+                crate::pg_compat::catalog::wire_type(field)
+            };
+            // Duplicate names are marked apart inside (see `pg_compat::wire_name`).
+            let name = crate::pg_compat::wire_name(info.name());
+            if pg_type.is_none() && name == info.name() {
+                return info;
             }
+            FieldInfo::new(
+                name.to_owned(),
+                info.table_id(),
+                info.column_id(),
+                pg_type.unwrap_or_else(|| info.datatype().clone()),
+                info.format(),
+            )
+            .with_format_options(Arc::clone(info.format_options()))
         })
         .collect())
 }
 
-/// The batches as they go on the wire (see [`wire_schema`]).
+/// The batches as they go on the wire (see [`wire_schema`]); the columns sent in text that
+/// [`postgres_text`](super::postgres_text) writes become that text (their type on the wire
+/// does not change).
 pub fn wire_stream(
     batches: SendableRecordBatchStream,
     time_zone: Option<Arc<str>>,
+    fields: &[FieldInfo],
 ) -> SendableRecordBatchStream {
     let schema = batches.schema();
     let wire = wire_schema(&schema, time_zone.as_ref());
+    let styles = fields.first().is_some_and(|f| {
+        let options = f.format_options();
+        super::postgres_text::styles_supported(&options.date_style, &options.interval_style)
+    });
+    let wire = if styles {
+        Arc::new(Schema::new_with_metadata(
+            wire.fields()
+                .iter()
+                .zip(fields)
+                .map(|(f, info)| {
+                    if info.format() == FieldFormat::Text
+                        && super::postgres_text::writes(f.data_type())
+                    {
+                        Arc::new(
+                            Field::new(f.name(), DataType::Utf8, f.is_nullable()).with_metadata(
+                                [(JSON_KEY.to_owned(), POSTGRES_TEXT.to_owned())]
+                                    .into_iter()
+                                    .collect(),
+                            ),
+                        )
+                    } else {
+                        Arc::clone(f)
+                    }
+                })
+                .collect::<Vec<FieldRef>>(),
+            wire.metadata().clone(),
+        ))
+    } else {
+        wire
+    };
     if wire.fields() == schema.fields() {
         return batches;
     }
     let converted = {
         let wire = Arc::clone(&wire);
-        batches.map(move |batch| batch.and_then(|b| to_wire(&b, &wire)))
+        batches.map(move |batch| batch.and_then(|b| to_wire(&b, &wire, time_zone.as_ref())))
     };
     Box::pin(RecordBatchStreamAdapter::new(wire, converted))
 }
 
-/// Converts the structured columns of one batch to JSON text.
-fn to_wire(batch: &RecordBatch, wire: &SchemaRef) -> Result<RecordBatch> {
+/// Converts the columns of one batch to their wire form.
+fn to_wire(
+    batch: &RecordBatch,
+    wire: &SchemaRef,
+    time_zone: Option<&Arc<str>>,
+) -> Result<RecordBatch> {
     let columns = batch
         .columns()
         .iter()
@@ -160,6 +208,14 @@ fn to_wire(batch: &RecordBatch, wire: &SchemaRef) -> Result<RecordBatch> {
         .map(|(column, (field, wire_field))| {
             if wire_field.data_type() == field.data_type() {
                 Ok(Arc::clone(column))
+            } else if wire_field.metadata().get(JSON_KEY).map(String::as_str) == Some(POSTGRES_TEXT)
+            {
+                match in_time_zone(field.data_type(), time_zone) {
+                    Some(zoned) => super::postgres_text::text_column(
+                        datafusion::arrow::compute::cast(column, &zoned)?.as_ref(),
+                    ),
+                    None => super::postgres_text::text_column(column.as_ref()),
+                }
             } else if wire_field.metadata().contains_key(JSON_KEY) {
                 json_column(field, column.as_ref())
             } else {
@@ -248,7 +304,7 @@ mod tests {
         )]));
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(lists)]).unwrap();
         let wire = wire_schema(&schema, None);
-        let converted = to_wire(&batch, &wire).unwrap();
+        let converted = to_wire(&batch, &wire, None).unwrap();
         let texts = converted.column(0).as_string::<i32>();
         assert_eq!(
             texts.value(0),

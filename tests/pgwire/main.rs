@@ -668,3 +668,25 @@ async fn a_time_range_on_started_at_prunes_date_partitions_and_keeps_the_answer(
     assert_eq!(pruned, unpruned);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn catalog_names_and_chars_are_described_as_postgres_types_them() {
+    let server = TestServer::start().await;
+    let client = server.connect().await;
+    let statement = client
+        .prepare(
+            "select c.relname as \"Name\", n.nspname, c.relkind, current_database() \
+             from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+             where c.relname = 'calls'",
+        )
+        .await
+        .unwrap();
+    let types: Vec<&Type> = statement.columns().iter().map(|c| c.type_()).collect();
+    assert_eq!(types, [&Type::NAME, &Type::NAME, &Type::CHAR, &Type::NAME]);
+    // Binary results (tokio-postgres asks for them) decode as the types say.
+    let row = client.query_one(&statement, &[]).await.unwrap();
+    assert_eq!(row.get::<_, &str>("Name"), "calls");
+    assert_eq!(row.get::<_, &str>("nspname"), "public");
+    assert_eq!(row.get::<_, i8>("relkind"), b'r' as i8);
+    server.stop().await;
+}

@@ -16,6 +16,7 @@
 mod functions;
 mod information_schema;
 mod keys;
+mod names;
 mod pg_catalog;
 mod rows;
 mod types;
@@ -35,6 +36,7 @@ use postgres_types::Type;
 use crate::data::root::TableSummary;
 use crate::data::schema::{DATABASE, SCHEMA};
 
+pub use names::{NameValue, wire_type};
 pub use types::{display_name, information_schema_name, pg_type};
 
 /// Oids given to callqa's own catalog objects: far above the ones datafusion-pg-catalog
@@ -171,11 +173,12 @@ pub async fn complete(
         .schema("pg_catalog")
         .ok_or_else(|| DataFusionError::Internal("pg_catalog is not set up".to_owned()))?;
     let facts = Arc::new(read_facts(ctx, tables, function_names).await?);
-    let pg_catalog = Arc::new(Overlay::new(Arc::clone(&base_pg_catalog)));
+    let pg_catalog = Arc::new(Overlay::new(Arc::clone(&base_pg_catalog)).marking_names());
     pg_catalog::install(ctx, &pg_catalog, &facts).await?;
     catalog.register_schema("pg_catalog", pg_catalog as _)?;
     information_schema::install(ctx, &information_schema, &facts).await?;
     functions::register(ctx, &facts);
+    names::register(ctx, DATABASE);
     Ok(())
 }
 
@@ -323,6 +326,8 @@ fn string_column(batch: &RecordBatch, index: usize) -> Result<Vec<String>> {
 pub struct Overlay {
     base: Arc<dyn SchemaProvider>,
     tables: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
+    /// Whether the tables' `name` / `"char"` columns are marked (pg_catalog's are).
+    marks_names: bool,
 }
 
 impl Overlay {
@@ -330,7 +335,14 @@ impl Overlay {
         Overlay {
             base,
             tables: RwLock::new(HashMap::new()),
+            marks_names: false,
         }
+    }
+
+    /// This overlay with the `name` / `"char"` columns of its tables marked for the wire.
+    fn marking_names(mut self) -> Self {
+        self.marks_names = true;
+        self
     }
 
     /// Replaces (or adds) `name`.
@@ -365,10 +377,14 @@ impl SchemaProvider for Overlay {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        match self.own(name) {
-            Some(table) => Ok(Some(table)),
-            None => self.base.table(name).await,
-        }
+        let table = match self.own(name) {
+            Some(table) => Some(table),
+            None => self.base.table(name).await?,
+        };
+        Ok(match table {
+            Some(table) if self.marks_names => Some(names::mark(name, table)),
+            table => table,
+        })
     }
 
     fn table_exist(&self, name: &str) -> bool {

@@ -1,6 +1,7 @@
-//! Rules over the logical plan: the analyzer rule first, then the optimizer rules.
+//! Rules over the logical plan: the analyzer rules first, then the optimizer rules.
 
 pub mod checked_constant_arithmetic;
 pub mod date_partitions_from_started_at;
 pub mod keyword_search;
+pub mod session_zone_casts;
 pub mod utc_interval_arithmetic;
