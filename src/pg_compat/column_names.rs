@@ -299,7 +299,7 @@ mod tests {
             renamed("select max(x), max from t"),
             "SELECT max(x) AS \"max\", max AS \"max\u{1f}2\" FROM t"
         );
-        assert_eq!(super::wire_name("max\u{1f}2"), "max");
+        assert_eq!(wire_name("max\u{1f}2"), "max");
     }
 
     #[test]
