@@ -134,17 +134,20 @@ fn register_signatures(ctx: &SessionContext, facts: &Arc<Facts>) {
         "pg_get_function_identity_arguments",
         Function::arguments_text,
     ));
-    // Every function of callqa is in `public`, on the search path.
-    ctx.register_udf(CatalogFunction::udf(
-        "pg_function_is_visible",
-        oid_signature(1),
-        DataType::Boolean,
-        |args| {
-            let oids = int32_arg(&args[0])?;
-            let visible: BooleanArray = oids.iter().map(|oid| oid.map(|_| true)).collect();
-            Ok(Arc::new(visible))
-        },
-    ));
+    // Every function of callqa is in `public` and every type in `pg_catalog`, both on the
+    // search path (psql's `\dT` and pgcli's completion filter by these).
+    for name in ["pg_function_is_visible", "pg_type_is_visible"] {
+        ctx.register_udf(CatalogFunction::udf(
+            name,
+            oid_signature(1),
+            DataType::Boolean,
+            |args| {
+                let oids = int32_arg(&args[0])?;
+                let visible: BooleanArray = oids.iter().map(|oid| oid.map(|_| true)).collect();
+                Ok(Arc::new(visible))
+            },
+        ));
+    }
 }
 
 /// `obj_description`, `col_description`: the comments of tables, views and columns.
