@@ -29,8 +29,16 @@ use datafusion::prelude::SessionContext;
 
 /// Registers `to_char`, replacing DataFusion's function of that name.
 pub fn register(ctx: &SessionContext) {
+    // It takes over the aliases of DataFusion's `to_char` too (`date_format`), as the
+    // wrappers of `zone_free_when_utc` do: a state rebuilt from the template registers
+    // every function it holds, in no fixed order, and the built-in registered under an
+    // alias would take the name `to_char` back in some sessions and not in others.
+    let aliases = datafusion::execution::FunctionRegistry::udf(ctx, "to_char")
+        .map(|builtin| builtin.aliases().to_vec())
+        .unwrap_or_default();
     ctx.register_udf(ScalarUDF::new_from_impl(ToChar {
         signature: Signature::user_defined(Volatility::Stable),
+        aliases,
     }));
 }
 
@@ -39,11 +47,16 @@ pub fn register(ctx: &SessionContext) {
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct ToChar {
     signature: Signature,
+    aliases: Vec<String>,
 }
 
 impl ScalarUDFImpl for ToChar {
     fn name(&self) -> &str {
         "to_char"
+    }
+
+    fn aliases(&self) -> &[String] {
+        &self.aliases
     }
 
     fn signature(&self) -> &Signature {
