@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
 use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, StringBuilder, types::IntervalDayTimeType,
+    Array, ArrayRef, AsArray, StringBuilder, types::Int64Type, types::IntervalDayTimeType,
     types::IntervalMonthDayNanoType, types::IntervalYearMonthType,
 };
 use datafusion::arrow::datatypes::{DataType, IntervalUnit, TimeUnit};
@@ -46,6 +46,15 @@ pub fn styles_supported(date_style: &str, interval_style: &str) -> bool {
 
 /// The column as PostgreSQL's text; NULL stays NULL.
 pub fn text_column(column: &dyn Array) -> Result<ArrayRef, ArrowError> {
+    // Timestamps, durations and 64-bit times are i64 counts of their unit: read them as such,
+    // whatever the unit.
+    let counts = match column.data_type() {
+        DataType::Timestamp(_, _) | DataType::Duration(_) | DataType::Time64(_) => {
+            Some(datafusion::arrow::compute::cast(column, &DataType::Int64)?)
+        }
+        _ => None,
+    };
+    let counts = counts.as_ref().map(|c| c.as_primitive::<Int64Type>());
     let mut out = StringBuilder::with_capacity(column.len(), column.len() * 24);
     let mut text = String::with_capacity(40);
     for row in 0..column.len() {
@@ -54,40 +63,32 @@ pub fn text_column(column: &dyn Array) -> Result<ArrayRef, ArrowError> {
             continue;
         }
         text.clear();
-        write_value(column, row, &mut text)?;
+        let count = counts.map_or(0, |c| c.value(row));
+        write_value(column, count, row, &mut text)?;
         out.append_value(&text);
     }
     Ok(Arc::new(out.finish()))
 }
 
-fn write_value(column: &dyn Array, row: usize, text: &mut String) -> Result<(), ArrowError> {
+/// Writes the value at `row`; `count` is its i64 count of its unit for timestamps,
+/// durations and 64-bit times.
+fn write_value(
+    column: &dyn Array,
+    count: i64,
+    row: usize,
+    text: &mut String,
+) -> Result<(), ArrowError> {
     use datafusion::arrow::datatypes as t;
     match column.data_type() {
         DataType::Timestamp(unit, zone) => {
-            let value = match unit {
-                TimeUnit::Second => column.as_primitive::<t::TimestampSecondType>().value(row),
-                TimeUnit::Millisecond => column
-                    .as_primitive::<t::TimestampMillisecondType>()
-                    .value(row),
-                TimeUnit::Microsecond => column
-                    .as_primitive::<t::TimestampMicrosecondType>()
-                    .value(row),
-                TimeUnit::Nanosecond => column
-                    .as_primitive::<t::TimestampNanosecondType>()
-                    .value(row),
-            };
-            let micros = to_micros(value, *unit);
+            let micros = to_micros(count, *unit);
             match zone {
                 Some(zone) => write_timestamptz(micros, zone, text),
                 None => write_timestamp(micros, text),
             }
         }
         DataType::Time64(unit) => {
-            let value = match unit {
-                TimeUnit::Nanosecond => column.as_primitive::<t::Time64NanosecondType>().value(row),
-                _ => column.as_primitive::<t::Time64MicrosecondType>().value(row),
-            };
-            write_time(to_micros(value, *unit), text);
+            write_time(to_micros(count, *unit), text);
             Ok(())
         }
         DataType::Time32(unit) => {
@@ -116,22 +117,10 @@ fn write_value(column: &dyn Array, row: usize, text: &mut String) -> Result<(), 
             Ok(())
         }
         DataType::Duration(unit) => {
-            let value = match unit {
-                TimeUnit::Second => column.as_primitive::<t::DurationSecondType>().value(row),
-                TimeUnit::Millisecond => column
-                    .as_primitive::<t::DurationMillisecondType>()
-                    .value(row),
-                TimeUnit::Microsecond => column
-                    .as_primitive::<t::DurationMicrosecondType>()
-                    .value(row),
-                TimeUnit::Nanosecond => column
-                    .as_primitive::<t::DurationNanosecondType>()
-                    .value(row),
-            };
             // A difference of timestamps: PostgreSQL's interval of hours, never days.
             let micros = match unit {
-                TimeUnit::Nanosecond => value / 1000,
-                _ => to_micros(value, *unit),
+                TimeUnit::Nanosecond => count / 1000,
+                _ => to_micros(count, *unit),
             };
             write_interval(0, 0, micros, text);
             Ok(())
@@ -344,5 +333,30 @@ mod tests {
         // 0001-01-01 BC is year 0 in the proleptic calendar chrono counts.
         write_timestamp(-62_167_219_200 * MICROS_PER_SECOND, &mut text).unwrap();
         assert_eq!(text, "0001-01-01 00:00:00 BC");
+    }
+
+    #[test]
+    fn columns_of_every_unit_read_their_counts() {
+        use datafusion::arrow::array::{
+            DurationNanosecondArray, Time64MicrosecondArray, TimestampMillisecondArray,
+        };
+        let texts = |column: &dyn Array| {
+            let text = text_column(column).unwrap();
+            let text = text.as_string::<i32>();
+            (0..text.len())
+                .map(|i| text.is_valid(i).then(|| text.value(i).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let stamps = TimestampMillisecondArray::from(vec![Some(1_791_763_200_500), None])
+            .with_timezone("Asia/Shanghai");
+        assert_eq!(
+            texts(&stamps),
+            [Some("2026-10-12 08:00:00.5+08".to_owned()), None]
+        );
+        let durations = DurationNanosecondArray::from(vec![-90_000_000_999]);
+        // nanoseconds truncate toward zero, as the subtraction PostgreSQL does in µs
+        assert_eq!(texts(&durations), [Some("-00:01:30".to_owned())]);
+        let times = Time64MicrosecondArray::from(vec![8 * 3600 * MICROS_PER_SECOND]);
+        assert_eq!(texts(&times), [Some("08:00:00".to_owned())]);
     }
 }
