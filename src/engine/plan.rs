@@ -82,7 +82,45 @@ pub(crate) async fn plan_statement(
             "permission denied: {name}() needs the admin role"
         )));
     }
-    Ok(plan)
+    analyzed(ctx, plan)
+}
+
+/// A query's plan after the analyzer, whose rules give some results PostgreSQL's types
+/// (`sum(bigint)` is `numeric`): the columns a client is told of are the ones it gets.
+/// Running the plan analyzes it again, which changes nothing more. A plan with parameters
+/// the analyzer cannot type yet is left for after binding.
+fn analyzed(
+    ctx: &SessionContext,
+    plan: datafusion::logical_expr::LogicalPlan,
+) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+    use datafusion::logical_expr::LogicalPlan;
+    if matches!(
+        plan,
+        LogicalPlan::Statement(_)
+            | LogicalPlan::Ddl(_)
+            | LogicalPlan::Dml(_)
+            | LogicalPlan::Copy(_)
+            | LogicalPlan::Explain(_)
+            | LogicalPlan::Analyze(_)
+            | LogicalPlan::DescribeTable(_)
+    ) {
+        return Ok(plan);
+    }
+    let state = ctx.state();
+    match state
+        .analyzer()
+        .execute_and_check(plan.clone(), state.config_options(), |_, _| {})
+    {
+        Ok(analyzed) => Ok(analyzed),
+        Err(_)
+            if crate::planner::plan_exprs::any_expr(&plan, |e| {
+                matches!(e, datafusion::logical_expr::Expr::Placeholder(_))
+            }) =>
+        {
+            Ok(plan)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// `COPY … TO 'file'` / `FROM 'file'` / `PROGRAM`: the server's files are no role's, as for

@@ -10,6 +10,9 @@ use datafusion::prelude::SessionContext;
 
 use crate::error::Result;
 
+/// The views' names, in the default schema.
+pub const QA_VIEW_NAMES: [&str; 4] = ["qa_results", "qa_scorecard", "call_metrics", "agent_daily"];
+
 /// One verdict per call and rule; `passed` is NULL when the rule does not apply.
 const QA_RESULTS: &str = "
 CREATE VIEW qa_results AS

@@ -11,6 +11,7 @@
 //! `sqlstate` every SQLSTATE callqa sends as a named constant, with the typed refusals.
 
 mod advisory_locks;
+mod at_time_zone;
 pub mod catalog;
 mod client_queries;
 mod collations;
@@ -18,10 +19,14 @@ mod column_names;
 mod copy_to_stdout;
 mod current_setting;
 mod json_build_object;
+mod multiset_operations;
+pub mod numeric_division;
 mod operator_forms;
 mod parser;
 mod postgres_forms;
+mod result_types;
 mod rewrite;
+pub mod round_half_even;
 mod sequences;
 mod session_identity;
 mod settings;
@@ -45,8 +50,10 @@ pub use client_queries::substitute as substitute_client_fragments;
 pub use column_names::{name_unnamed_columns, wire_name};
 pub use copy_to_stdout::{CopyFormat, copy_to_stdout};
 pub use current_setting::substitute_current_setting;
+pub use multiset_operations::count_multiset_operations;
 pub use parser::parse as parse_statements;
 pub use postgres_forms::rewrite_postgres_forms;
+pub use result_types::use_postgres_result_types;
 pub use rewrite::rewrite_postgres_syntax;
 pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
@@ -106,6 +113,10 @@ pub fn register_functions(ctx: &SessionContext) {
     to_char::register(ctx);
     sequences::register(ctx);
     json_build_object::register(ctx);
+    // Planned for numeric / numeric; registered so plans can name it.
+    ctx.register_udf(numeric_division::udf().as_ref().clone());
+    ctx.register_udf(round_half_even::udf().as_ref().clone());
+    ctx.register_udf(at_time_zone::udf());
     collations::register(ctx);
     // repeat, lpad, array_repeat, …: checked and reserved before they build.
     value_size_limits::register(ctx);

@@ -10,6 +10,8 @@
 //! - `LIKE 'p' ESCAPE '/'` with an escape character other than backslash (SQLAlchemy's
 //!   `get_schema_names`) is the same pattern written with backslash escapes, which is all
 //!   DataFusion's LIKE takes;
+//! - `x AT TIME ZONE 'zone'` is `at_time_zone(x, 'zone')`, PostgreSQL's conversion between
+//!   `timestamptz` and wall time ([`super::at_time_zone`]); DataFusion only relabels;
 //! - `ARRAY(subquery)` is `(SELECT array_agg(e ORDER BY its sort keys) FROM (subquery) AS
 //!   s(e, keys…))`.
 //!
@@ -29,6 +31,23 @@ pub fn rewrite(expr: &Expr) -> Option<Expr> {
         .or_else(|| similar_to(expr))
         .or_else(|| like_with_escape(expr))
         .or_else(|| array_of_subquery(expr))
+        .or_else(|| at_time_zone(expr))
+}
+
+/// `x AT TIME ZONE z` → `at_time_zone(x, z)`.
+fn at_time_zone(expr: &Expr) -> Option<Expr> {
+    let Expr::AtTimeZone {
+        timestamp,
+        time_zone,
+    } = expr
+    else {
+        return None;
+    };
+    let sql = format!("{}({timestamp}, {time_zone})", super::at_time_zone::NAME);
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_expr())
+        .ok()
 }
 
 /// `OPERATOR(pg_catalog.op)` → the operator itself.

@@ -10,27 +10,33 @@ use datafusion::sql::sqlparser::ast::Statement;
 
 use super::sqlstate::{self, Refusal};
 use super::{
-    PgSettings, name_unnamed_columns, rewrite_postgres_forms, rewrite_postgres_syntax,
-    substitute_current_setting,
+    PgSettings, count_multiset_operations, name_unnamed_columns, rewrite_postgres_forms,
+    rewrite_postgres_syntax, substitute_current_setting, use_postgres_result_types,
 };
 
 /// Rewrites `statement` in place, in order:
 /// 1. unnamed select-list columns get PostgreSQL's names (`count`, `?column?`), before
 ///    `current_setting(...)` becomes a literal so that column stays `current_setting`;
-/// 2. `current_setting('name')` becomes the session's value (42704 for an unknown name);
-/// 3. query forms DataFusion plans only elsewhere: sort keys with subqueries, `x IN
+/// 2. `EXCEPT ALL` / `INTERSECT ALL` count copies as PostgreSQL does
+///    ([`count_multiset_operations`], which needs the names of step 1);
+/// 3. `current_setting('name')` becomes the session's value (42704 for an unknown name);
+/// 4. query forms DataFusion plans only elsewhere: sort keys with subqueries, `x IN
 ///    (subquery)` in a select list ([`rewrite_postgres_forms`]);
-/// 4. catalog-query syntax: `(expr).field`, `_pg_expandarray`, `generate_subscripts`,
-///    non-aggregate correlated catalog lookups ([`rewrite_postgres_syntax`]).
+/// 5. catalog-query syntax: `(expr).field`, `_pg_expandarray`, `generate_subscripts`,
+///    non-aggregate correlated catalog lookups ([`rewrite_postgres_syntax`]);
+/// 6. literals and the functions DataFusion types otherwise in PostgreSQL's types: `1` is
+///    `int4`, `1.5` `numeric`, `extract` `numeric` ([`use_postgres_result_types`]).
 pub fn rewrite_statement(
     statement: &mut Statement,
     ctx: &SessionContext,
     settings: &PgSettings,
 ) -> datafusion::error::Result<()> {
     name_unnamed_columns(statement);
+    count_multiset_operations(statement)?;
     substitute_current_setting(statement, settings)
         .map_err(|message| Refusal::error(sqlstate::UNDEFINED_OBJECT, message))?;
     rewrite_postgres_forms(statement, ctx);
     rewrite_postgres_syntax(statement);
+    use_postgres_result_types(statement);
     Ok(())
 }

@@ -16,14 +16,37 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::execution::SessionStateBuilder;
+use datafusion::optimizer::{Analyzer, AnalyzerRule};
 use datafusion::prelude::SessionContext;
 
 /// `builder` with callqa's plan rules, each after DataFusion's own of its kind, in this order.
 pub fn with_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
+    // Analyzer, before DataFusion's type coercion (which fits the rest of the plan to the
+    // new types): the fields of timestamp differences with their fractions, then sum(bigint),
+    // avg and numeric division with PostgreSQL's numeric results.
+    let mut analyzer = Analyzer::new().rules;
+    let coercion = analyzer
+        .iter()
+        .position(|rule| rule.name() == "type_coercion")
+        .unwrap_or(analyzer.len());
+    analyzer.splice(
+        coercion..coercion,
+        [
+            Arc::new(logical::duration_fields::DurationFields)
+                as Arc<dyn AnalyzerRule + Send + Sync>,
+            Arc::new(logical::postgres_numeric::PostgresNumeric),
+        ],
+    );
     builder
+        .with_analyzer_rules(analyzer)
         // Analyzer: integer literal arithmetic checked before the simplifier folds it (22003).
         .with_analyzer_rule(Arc::new(
             logical::checked_constant_arithmetic::CheckedConstantArithmetic,
+        ))
+        // Analyzer: casts to integers round as PostgreSQL's (2.5::int is 3), round(float8)
+        // halves to even.
+        .with_analyzer_rule(Arc::new(
+            logical::rounding_integer_casts::RoundingIntegerCasts,
         ))
         // Analyzer: timestamp literals read as PostgreSQL reads them, timestamptz to date,
         // time or timestamp in the session zone.

@@ -42,3 +42,19 @@ pub fn rewrite_keeping_names(
         Ok(rewrite(expr)?.update_data(|e| name.restore(e)))
     })
 }
+
+/// The schema a node's expressions are typed against: its inputs' columns (its own for a
+/// leaf).
+pub fn input_schema(node: &LogicalPlan) -> std::sync::Arc<datafusion::common::DFSchema> {
+    match node.inputs().as_slice() {
+        [] => std::sync::Arc::clone(node.schema()),
+        [one] => std::sync::Arc::clone(one.schema()),
+        [first, rest @ ..] => {
+            let mut merged = first.schema().as_ref().clone();
+            for input in rest {
+                merged.merge(input.schema());
+            }
+            std::sync::Arc::new(merged)
+        }
+    }
+}

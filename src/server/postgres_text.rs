@@ -117,12 +117,15 @@ fn write_value(
             Ok(())
         }
         DataType::Duration(unit) => {
-            // A difference of timestamps: PostgreSQL's interval of hours, never days.
+            // A difference of timestamps: PostgreSQL's interval with whole days split off
+            // (its subtraction applies justify_hours): `1 day 06:00:00`, `-1 days -06:00:00`.
             let micros = match unit {
                 TimeUnit::Nanosecond => count / 1000,
                 _ => to_micros(count, *unit),
             };
-            write_interval(0, 0, micros, text);
+            const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
+            let days = i32::try_from(micros / MICROS_PER_DAY).unwrap_or(i32::MAX);
+            write_interval(0, days, micros % MICROS_PER_DAY, text);
             Ok(())
         }
         other => Err(ArrowError::InvalidArgumentError(format!(
@@ -356,6 +359,16 @@ mod tests {
         let durations = DurationNanosecondArray::from(vec![-90_000_000_999]);
         // nanoseconds truncate toward zero, as the subtraction PostgreSQL does in µs
         assert_eq!(texts(&durations), [Some("-00:01:30".to_owned())]);
+        // PostgreSQL: timestamp '2026-10-13 06:00' - timestamp '2026-10-12 00:00', and back.
+        let day_and_more =
+            DurationNanosecondArray::from(vec![108_000_000_000_000, -108_000_000_000_000]);
+        assert_eq!(
+            texts(&day_and_more),
+            [
+                Some("1 day 06:00:00".to_owned()),
+                Some("-1 days -06:00:00".to_owned())
+            ]
+        );
         let times = Time64MicrosecondArray::from(vec![8 * 3600 * MICROS_PER_SECOND]);
         assert_eq!(texts(&times), [Some("08:00:00".to_owned())]);
     }

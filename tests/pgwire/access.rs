@@ -205,7 +205,8 @@ async fn the_connection_limit_answers_53300_and_frees_slots() {
     assert_eq!(code(&err), Some(&SqlState::TOO_MANY_CONNECTIONS), "{err}");
     assert!(message(&err).contains("too many clients"), "{err}");
     // Those in keep working; one leaves and the next gets in.
-    let one: i64 = second.query_one("select 1", &[]).await.unwrap().get(0);
+    // `1` is an integer (int4), as in PostgreSQL.
+    let one: i32 = second.query_one("select 1", &[]).await.unwrap().get(0);
     assert_eq!(one, 1);
     drop(first);
     let mut joined = None;

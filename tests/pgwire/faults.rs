@@ -58,7 +58,7 @@ async fn memory_limit_spills_sorts_and_refuses_what_cannot_spill_with_53200() {
         "{err:?}"
     );
     calls_answered_correctly(&server).await;
-    let one: i64 = client.query_one("select 1", &[]).await.unwrap().get(0);
+    let one: i32 = client.query_one("select 1", &[]).await.unwrap().get(0);
     assert_eq!(one, 1, "the failing connection stays usable");
     // Spill files are gone once the queries are.
     assert_eq!(

@@ -61,7 +61,7 @@ async fn scalar_text_functions_answer_with_parameters() {
             .query_one("select 1", &[])
             .await
             .unwrap()
-            .get::<_, i64>(0),
+            .get::<_, i32>(0),
         1
     );
     server.stop().await;

@@ -44,7 +44,7 @@ fn config(ttl_ms: u64, bytes: usize) -> ServerConfig {
     config
 }
 
-const BY_QUEUE: &str = "select queue, count(*) as calls, coalesce(sum(talk_ms), 0) as total_ms \
+const BY_QUEUE: &str = "select queue, count(*) as calls, coalesce(sum(talk_ms), 0)::bigint as total_ms \
                         from calls group by queue order by queue";
 
 #[tokio::test(flavor = "multi_thread")]

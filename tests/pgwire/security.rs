@@ -283,7 +283,7 @@ async fn statements_too_deep_for_a_stack_get_54001_and_the_server_lives() {
         assert_eq!(extended.code(), Some(&SqlState::STATEMENT_TOO_COMPLEX));
     }
     // Below the bound, deep chains are planned and computed.
-    let sum: i64 = client
+    let sum: i32 = client
         .query_one(&chain(" + ", 900), &[])
         .await
         .unwrap()
@@ -723,7 +723,7 @@ async fn integer_overflow_is_an_error_as_in_postgres_and_server_files_are_no_rol
         .await
         .unwrap();
     assert_eq!(row.get::<_, i64>(0), i64::MAX);
-    assert_eq!(row.get::<_, i64>(1), 3);
+    assert_eq!(row.get::<_, i32>(1), 3);
     assert_eq!(row.get::<_, i64>(2), 2 * server.rows_of("calls"));
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("x.csv");

@@ -61,6 +61,14 @@ fn constant_value(expr: &Expr) -> Result<Option<ScalarValue>> {
         if let Expr::Literal(value, _) = expr {
             return Ok(Some(value.clone()));
         }
+        // `CAST(1 AS INT)`: how integer literals of PostgreSQL's `int4` are written.
+        if let Expr::Cast(datafusion::logical_expr::Cast { expr: inner, field }) = expr
+            && field.data_type().is_integer()
+            && let Some(value) = constant_value(inner)?
+            && let Ok(cast) = value.cast_to(field.data_type())
+        {
+            return Ok(Some(cast));
+        }
         // Not constant here: look inside for constant parts.
         let mut found = Ok(());
         expr.apply_children(|child| match constant_value(child) {

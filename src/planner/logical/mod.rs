@@ -2,6 +2,9 @@
 
 pub mod checked_constant_arithmetic;
 pub mod date_partitions_from_started_at;
+pub mod duration_fields;
 pub mod keyword_search;
+pub mod postgres_numeric;
+pub mod rounding_integer_casts;
 pub mod session_zone_casts;
 pub mod utc_interval_arithmetic;

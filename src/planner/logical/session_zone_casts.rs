@@ -46,7 +46,7 @@ impl AnalyzerRule for SessionZoneCasts {
             return Ok(plan); // a zone Arrow cannot name: nothing here can do better
         };
         plan.transform_up_with_subqueries(|node| {
-            let schema = input_schema(&node);
+            let schema = crate::planner::plan_exprs::input_schema(&node);
             // The parents refer to this node's columns by name: rewritten expressions keep it.
             let names = NamePreserver::new(&node);
             node.map_expressions(|expr| {
@@ -60,22 +60,6 @@ impl AnalyzerRule for SessionZoneCasts {
 
     fn name(&self) -> &str {
         "callqa_session_zone_casts"
-    }
-}
-
-/// The schema a node's expressions are typed against: its inputs' columns (its own for a
-/// leaf).
-fn input_schema(node: &LogicalPlan) -> std::sync::Arc<datafusion::common::DFSchema> {
-    match node.inputs().as_slice() {
-        [] => std::sync::Arc::clone(node.schema()),
-        [one] => std::sync::Arc::clone(one.schema()),
-        [first, rest @ ..] => {
-            let mut merged = first.schema().as_ref().clone();
-            for input in rest {
-                merged.merge(input.schema());
-            }
-            std::sync::Arc::new(merged)
-        }
     }
 }
 

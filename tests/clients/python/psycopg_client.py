@@ -41,7 +41,7 @@ ROUND_TRIP = [
         datetime.timedelta(days=1, hours=2, seconds=3.5),
         1186,
     ),
-    ("array[1, 2, 3]", [1, 2, 3], 1016),
+    ("array[1, 2, 3]", [1, 2, 3], 1007),
     ("array['a', 'b c', 'x,y', null]", ["a", "b c", "x,y", None], 1009),
     ("array[cast(1.5 as double precision), 2.5]", [1.5, 2.5], 1022),
 ]

@@ -1,0 +1,169 @@
+//! PostgreSQL's `numeric` results where DataFusion answers in other types:
+//!
+//! - `sum(bigint)` is `numeric` (DataFusion: a wrapping `bigint`), `avg` of integers and
+//!   of `numeric` is `numeric` with 16 digits after the point (DataFusion: `float8`, or a
+//!   `numeric` with 4 more digits than its input), computed exactly;
+//! - `numeric / numeric` keeps at least 16 digits after the point
+//!   ([`numeric_division`](crate::pg_compat::numeric_division)).
+//!
+//! It runs before DataFusion's type coercion, which then fits the expressions above to the
+//! new types. The QA views are left as they are: their columns are callqa's own, typed for the
+//! dashboards that read them (`float8` rates and averages, `bigint` sums).
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{DFSchema, Result};
+use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
+use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator};
+use datafusion::optimizer::AnalyzerRule;
+
+use crate::engine::qa_views::QA_VIEW_NAMES;
+use crate::pg_compat::numeric_division;
+use crate::planner::plan_exprs::input_schema;
+
+/// The analyzer rule (see the module header).
+#[derive(Debug, Default)]
+pub struct PostgresNumeric;
+
+impl AnalyzerRule for PostgresNumeric {
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        rewrite_plan(plan).map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "callqa_postgres_numeric"
+    }
+}
+
+/// Whether `node` is the expansion of one of the QA views.
+fn is_qa_view(node: &LogicalPlan) -> bool {
+    matches!(node, LogicalPlan::SubqueryAlias(alias)
+        if alias.alias.schema().is_none_or(|s| s == "public")
+            && QA_VIEW_NAMES.contains(&alias.alias.table()))
+}
+
+/// Bottom up, so that a node whose input changed types is re-typed; QA views skipped.
+fn rewrite_plan(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    if is_qa_view(&node) {
+        return Ok(Transformed::no(node));
+    }
+    let node = node
+        .map_children(rewrite_plan)?
+        .transform_data(|n| n.map_subqueries(rewrite_plan))?;
+    let children_changed = node.transformed;
+    let node = node.data;
+    let schema = input_schema(&node);
+    let names = NamePreserver::new(&node);
+    let rewritten = node.map_expressions(|expr| {
+        let name = names.save(&expr);
+        expr.transform_up(|e| rewrite_expr(e, &schema))
+            .map(|t| t.update_data(|e| name.restore(e)))
+    })?;
+    if children_changed || rewritten.transformed {
+        return Ok(Transformed::yes(rewritten.data.recompute_schema()?));
+    }
+    Ok(rewritten)
+}
+
+fn cast(expr: Expr, data_type: DataType) -> Expr {
+    Expr::Cast(Cast::new(Box::new(expr), data_type))
+}
+
+/// An integer or `numeric` operand as `numeric`; `None` for other types (a `float8`
+/// operand makes the division `float8`, as in PostgreSQL).
+fn as_numeric(expr: Expr, data_type: &DataType) -> Option<Expr> {
+    Some(match data_type {
+        DataType::Decimal128(..) => expr,
+        DataType::Int8 | DataType::Int16 | DataType::Int32 => {
+            cast(expr, DataType::Decimal128(10, 0))
+        }
+        DataType::Int64 | DataType::UInt64 => cast(expr, DataType::Decimal128(20, 0)),
+        _ => return None,
+    })
+}
+
+fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    match expr {
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::Divide,
+            right,
+        }) => {
+            // A parameter not typed yet has no type: left to DataFusion.
+            let (left_type, right_type) = (
+                left.get_type(schema).unwrap_or(DataType::Null),
+                right.get_type(schema).unwrap_or(DataType::Null),
+            );
+            let is_decimal = |t: &DataType| matches!(t, DataType::Decimal128(..));
+            let numeric = (is_decimal(&left_type) || is_decimal(&right_type))
+                .then(|| {
+                    Some((
+                        as_numeric(*left.clone(), &left_type)?,
+                        as_numeric(*right.clone(), &right_type)?,
+                    ))
+                })
+                .flatten();
+            Ok(match numeric {
+                Some((left, right)) => Transformed::yes(Expr::ScalarFunction(
+                    ScalarFunction::new_udf(numeric_division::udf(), vec![left, right]),
+                )),
+                None => Transformed::no(Expr::BinaryExpr(BinaryExpr {
+                    left,
+                    op: Operator::Divide,
+                    right,
+                })),
+            })
+        }
+        Expr::AggregateFunction(call) => numeric_aggregate(call, schema),
+        other => Ok(Transformed::no(other)),
+    }
+}
+
+/// `sum(bigint)` and `avg(integer | numeric)` over `numeric` arguments of PostgreSQL's
+/// result types.
+fn numeric_aggregate(mut call: AggregateFunction, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let name = call.func.name().to_owned();
+    let [argument] = call.params.args.as_slice() else {
+        return Ok(Transformed::no(Expr::AggregateFunction(call)));
+    };
+    // A plan analyzed once already has `sum(CAST(int4 AS bigint))`: that sum is PostgreSQL's
+    // `bigint` one.
+    if let Expr::Cast(Cast { expr, .. }) = argument
+        && expr
+            .get_type(schema)
+            .is_ok_and(|t| matches!(t, DataType::Int8 | DataType::Int16 | DataType::Int32))
+    {
+        return Ok(Transformed::no(Expr::AggregateFunction(call)));
+    }
+    let wanted = match (
+        name.as_str(),
+        argument.get_type(schema).unwrap_or(DataType::Null),
+    ) {
+        ("sum", DataType::Int64 | DataType::UInt64) => Some(DataType::Decimal128(20, 0)),
+        // 12 digits after the point in, 16 out (DataFusion's avg adds 4).
+        ("avg", DataType::Int8 | DataType::Int16 | DataType::Int32) => {
+            Some(DataType::Decimal128(22, 12))
+        }
+        ("avg", DataType::Int64 | DataType::UInt64) => Some(DataType::Decimal128(32, 12)),
+        // 20 integer digits whatever the input's (before coercion the type of a CASE is
+        // its first branch's, not the common one).
+        ("avg", DataType::Decimal128(precision, scale)) if scale < 12 => {
+            (i16::from(precision) - i16::from(scale) <= 20).then_some(DataType::Decimal128(32, 12))
+        }
+        _ => None,
+    };
+    let Some(wanted) = wanted else {
+        return Ok(Transformed::no(Expr::AggregateFunction(call)));
+    };
+    call.params.args = vec![cast(argument.clone(), wanted)];
+    Ok(Transformed::yes(Expr::AggregateFunction(
+        AggregateFunction {
+            func: Arc::clone(&call.func),
+            params: call.params,
+        },
+    )))
+}
