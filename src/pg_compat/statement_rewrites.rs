@@ -21,7 +21,8 @@ use super::{
 /// 3. query forms DataFusion plans only elsewhere: sort keys with subqueries, `x IN
 ///    (subquery)` in a select list ([`rewrite_postgres_forms`]);
 /// 4. catalog-query syntax: `(expr).field`, `_pg_expandarray`, `generate_subscripts`,
-///    non-aggregate correlated catalog lookups ([`rewrite_postgres_syntax`]).
+///    non-aggregate correlated catalog lookups ([`rewrite_postgres_syntax`]);
+/// 5. an unqualified `pg_cursors` is pg_catalog's.
 pub fn rewrite_statement(
     statement: &mut Statement,
     ctx: &SessionContext,
@@ -32,5 +33,6 @@ pub fn rewrite_statement(
         .map_err(|message| Refusal::error(sqlstate::UNDEFINED_OBJECT, message))?;
     rewrite_postgres_forms(statement, ctx);
     rewrite_postgres_syntax(statement);
+    super::catalog::qualify_session_tables(statement);
     Ok(())
 }
