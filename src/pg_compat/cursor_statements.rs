@@ -487,12 +487,11 @@ mod tests {
         .unwrap();
         assert!(conflict.is_err());
         let missing_for = parse("declare c cursor select 1", |_| Ok(Vec::new())).unwrap();
-        assert!(
-            missing_for
-                .unwrap_err()
-                .to_string()
-                .contains("syntax error at or near \"select\"")
-        );
+        assert!(matches!(
+            missing_for,
+            Err(DataFusionError::SQL(e, _))
+                if e.to_string().contains("syntax error at or near \"select\"")
+        ));
         let not_a_query = parse(
             "declare c cursor for set x = 1",
             crate::pg_compat::parse_statements,
