@@ -369,7 +369,7 @@ impl Session {
         Ok(outcome)
     }
 
-    /// `prepared` with a FETCH's columns filled in from its open cursor.
+    /// `command` with a FETCH's columns filled in from its open cursor.
     pub(super) fn with_cursor_columns(&self, command: CursorCommand) -> CursorCommand {
         match command {
             CursorCommand::Fetch {

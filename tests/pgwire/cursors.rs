@@ -397,7 +397,18 @@ async fn a_cursor_over_a_huge_result_reads_only_what_is_fetched() {
     .await
     .expect("a FETCH reads only the rows it returns");
     assert_eq!(fetched, 3000);
-    client.batch_execute("close big; commit").await.unwrap();
+    client.batch_execute("close big").await.unwrap();
+    // Each FETCH runs under statement_timeout, as a query does.
+    client
+        .batch_execute(
+            "set statement_timeout = '300ms'; declare slow cursor for \
+             select count(*) from audio_features a join audio_features b on a.second = b.second",
+        )
+        .await
+        .unwrap();
+    let error = client.query("fetch 1 from slow", &[]).await.unwrap_err();
+    assert_eq!(error.code(), Some(&SqlState::QUERY_CANCELED));
+    client.batch_execute("rollback").await.unwrap();
     server.stop().await;
 }
 
