@@ -6,8 +6,8 @@
 //!
 //! `session` is a connection's settings, role and transaction block; `statement` the one
 //! `prepare` of a statement; `plan` planning with typed refusals; `transaction` the
-//! transaction block; `query_memory` the per-query memory limit; `qa_views` the QA views;
-//! `sql_shell` the `callqa sql` command.
+//! transaction block; `cursors` the cursors of DECLARE / FETCH; `query_memory` the per-query
+//! memory limit; `qa_views` the QA views; `sql_shell` the `callqa sql` command.
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -29,6 +29,7 @@ use crate::data::root::{DataRoot, TableSummary, register_tables};
 use crate::users::Role;
 use crate::{Result, pg_compat};
 
+mod cursors;
 mod plan;
 pub mod qa_views;
 pub mod query_memory;
@@ -37,6 +38,7 @@ pub mod sql_shell;
 mod statement;
 mod transaction;
 
+pub use cursors::{CursorCommand, CursorDeclaration, CursorOutcome, Direction, Fetched};
 #[cfg(test)]
 pub(crate) use plan::plan_statement;
 pub use plan::{parse_sql, write_verb};

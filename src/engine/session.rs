@@ -14,6 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::config::ConfigOptions;
 use datafusion::prelude::SessionContext;
 
+use super::cursors::{self, Cursors, SharedCursors};
 use super::transaction::TransactionBlock;
 use crate::config::parse_timeout_ms;
 use crate::pg_compat::sqlstate::{self, Refusal};
@@ -43,6 +44,7 @@ pub struct Session {
     initial_options: ConfigOptions,
     settings: Mutex<PgSettings>,
     transaction: Mutex<TransactionBlock>,
+    cursors: SharedCursors,
     role: Role,
 }
 
@@ -66,11 +68,14 @@ impl Session {
         let initial_options = ctx.state().config().options().as_ref().clone();
         // Advisory locks belong to the session: released when it is dropped.
         crate::pg_compat::register_session_functions(&ctx, start.user, start.pid);
+        let cursors = SharedCursors::default();
+        list_cursors_in_catalog(&ctx, &cursors);
         Session {
             ctx,
             initial_options,
             settings: Mutex::new(settings),
             transaction: Mutex::default(),
+            cursors,
             role: start.role,
         }
     }
@@ -98,6 +103,15 @@ impl Session {
         self.transaction
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The session's open cursors.
+    pub fn cursors(&self) -> MutexGuard<'_, Cursors> {
+        cursors::lock(&self.cursors)
+    }
+
+    pub(super) fn cursor_store(&self) -> &Mutex<Cursors> {
+        &self.cursors
     }
 
     /// The `TimeZone` setting.
@@ -209,6 +223,22 @@ fn set_time_zone(ctx: &SessionContext, time_zone: &str) {
         .options_mut()
         .execution
         .time_zone = Some(time_zone.to_owned());
+}
+
+/// Lets `pg_cursors` list the session's cursors. Weak: a cursor's query holds the session's
+/// config, which must not keep the cursors alive.
+fn list_cursors_in_catalog(ctx: &SessionContext, cursors: &SharedCursors) {
+    let cursors = Arc::downgrade(cursors);
+    let listing = crate::pg_compat::catalog::SessionCursors::new(move || {
+        cursors
+            .upgrade()
+            .map(|c| cursors::lock(&c).rows())
+            .unwrap_or_default()
+    });
+    ctx.state_ref()
+        .write()
+        .config_mut()
+        .set_extension(Arc::new(listing));
 }
 
 fn unknown_setting(name: &str) -> datafusion::error::DataFusionError {

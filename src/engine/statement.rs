@@ -11,10 +11,11 @@ use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::DataFrame;
 use datafusion::sql::sqlparser::ast::{
-    CloseCursor, DataType as SqlType, DiscardObject, Expr as SqlExpr, Reset, Set, Statement,
+    DataType as SqlType, DiscardObject, Expr as SqlExpr, Reset, Set, Statement,
 };
 
 use super::Engine;
+use super::cursors::{self, CursorCommand, CursorDeclaration, CursorOutcome};
 use super::plan::plan_statement;
 use super::session::Session;
 use super::transaction::SavepointCommand;
@@ -47,6 +48,26 @@ pub enum Prepared {
     Plan(Box<LogicalPlan>),
     /// `COPY (query) TO STDOUT`: the query's plan and the output format.
     CopyOut(Box<LogicalPlan>, CopyFormat),
+    /// `DECLARE name CURSOR FOR query`: the query's plan and the declaration.
+    DeclareCursor(Box<LogicalPlan>, CursorDeclaration),
+    /// `FETCH`, `MOVE`, `CLOSE` of a cursor.
+    Cursor(CursorCommand),
+}
+
+impl Prepared {
+    /// The statement with the client's text of it, which `pg_cursors` shows for a cursor.
+    pub fn with_source_text(self, sql: &str) -> Prepared {
+        match self {
+            Prepared::DeclareCursor(plan, declaration) => Prepared::DeclareCursor(
+                plan,
+                CursorDeclaration {
+                    statement: sql.to_owned(),
+                    ..declaration
+                },
+            ),
+            other => other,
+        }
+    }
 }
 
 /// What one statement returned, run to completion: its columns (none for a command) and rows.
@@ -77,7 +98,20 @@ impl Session {
         param_types: &[SqlType],
     ) -> datafusion::error::Result<Prepared> {
         if let Some(prepared) = classify(&statement) {
-            return Ok(prepared);
+            return Ok(match prepared {
+                Prepared::Cursor(command) => Prepared::Cursor(self.with_cursor_columns(command)),
+                other => other,
+            });
+        }
+        if let Some(declared) = cursors::declaration(&statement) {
+            let (declaration, query) = declared?;
+            return match Box::pin(self.prepare(engine, query, param_types)).await? {
+                Prepared::Plan(plan) => Ok(Prepared::DeclareCursor(plan, declaration)),
+                _ => Err(Refusal::error(
+                    sqlstate::FEATURE_NOT_SUPPORTED,
+                    "DECLARE CURSOR needs a query",
+                )),
+            };
         }
         if let Some(copy) = pg_compat::copy_to_stdout(&statement) {
             let (query, format) = copy?;
@@ -117,6 +151,9 @@ impl Session {
             }
             Prepared::ResetAll(tag) => {
                 self.reset_all();
+                if *tag == "DISCARD ALL" {
+                    self.cursors().close_all();
+                }
                 Answer::Tag(tag)
             }
             Prepared::Acknowledge(tag) => Answer::Tag(tag),
@@ -126,10 +163,20 @@ impl Session {
             }
             Prepared::End(tag) => {
                 self.transaction().end();
+                self.cursors().end_block(*tag == "COMMIT");
                 Answer::Tag(tag)
             }
-            Prepared::Savepoint(command) => Answer::Tag(self.transaction().apply(command)?),
-            Prepared::TypeIntrospection | Prepared::Plan(_) | Prepared::CopyOut(..) => {
+            Prepared::Savepoint(command) => {
+                let tag = self.transaction().apply(command)?;
+                let depth = self.transaction().depth();
+                self.cursors().after_savepoint(command, depth);
+                Answer::Tag(tag)
+            }
+            Prepared::TypeIntrospection
+            | Prepared::Plan(_)
+            | Prepared::CopyOut(..)
+            | Prepared::DeclareCursor(..)
+            | Prepared::Cursor(_) => {
                 return Ok(None);
             }
         }))
@@ -145,7 +192,9 @@ impl Session {
     ) -> datafusion::error::Result<Vec<StatementRows>> {
         let mut results = Vec::new();
         for statement in pg_compat::parse_statements(sql)? {
-            let prepared = Box::pin(self.prepare(engine, statement, &[])).await?;
+            let prepared = Box::pin(self.prepare(engine, statement, &[]))
+                .await?
+                .with_source_text(sql);
             results.push(self.collect(engine, &prepared).await?);
         }
         Ok(results)
@@ -170,6 +219,30 @@ impl Session {
             }
             Some(Answer::Tag(_)) => return Ok(no_rows()),
             None => {}
+        }
+        match prepared {
+            Prepared::DeclareCursor(plan, declaration) => {
+                self.check_declare(declaration)?;
+                let state = engine
+                    .query_state(self.ctx())
+                    .map_err(|e| Refusal::error(sqlstate::OUT_OF_MEMORY, e.to_string()))?;
+                let pool = Arc::clone(&state.runtime_env().memory_pool);
+                let stream = DataFrame::new(state, plan.as_ref().clone())
+                    .execute_stream()
+                    .await?;
+                self.open_cursor(declaration.clone(), stream, &pool)?;
+                return Ok(no_rows());
+            }
+            Prepared::Cursor(command) => {
+                return Ok(match self.run_cursor_command(command).await? {
+                    CursorOutcome::Rows(fetched) => StatementRows {
+                        schema: fetched.schema,
+                        batches: fetched.batches,
+                    },
+                    CursorOutcome::Moved(_) | CursorOutcome::Closed(_) => no_rows(),
+                });
+            }
+            _ => {}
         }
         let (Prepared::Plan(plan) | Prepared::CopyOut(plan, _)) = prepared else {
             return Err(Refusal::error(
@@ -255,11 +328,11 @@ pub fn classify(statement: &Statement) -> Option<Prepared> {
         Statement::ReleaseSavepoint { name } => Some(Prepared::Savepoint(
             SavepointCommand::Release(SavepointCommand::name_of(name)),
         )),
-        // No cursors and no notification channels exist here, so closing all of them and
-        // leaving any channel (asyncpg's pool reset does both) change nothing.
-        Statement::Close {
-            cursor: CloseCursor::All,
-        } => Some(Prepared::Acknowledge("CLOSE CURSOR ALL")),
+        Statement::Fetch { .. } | Statement::Close { .. } => {
+            cursors::command(statement).map(Prepared::Cursor)
+        }
+        // No notification channels exist here, so leaving any (asyncpg's pool reset does)
+        // changes nothing.
         Statement::UNLISTEN { .. } => Some(Prepared::Acknowledge("UNLISTEN")),
         Statement::Discard {
             object_type: DiscardObject::ALL,

@@ -54,6 +54,16 @@ impl TransactionBlock {
         self.savepoints.get_or_insert_with(Vec::new);
     }
 
+    /// Whether a transaction block is open.
+    pub fn in_block(&self) -> bool {
+        self.savepoints.is_some()
+    }
+
+    /// How many savepoints are defined.
+    pub fn depth(&self) -> usize {
+        self.savepoints.as_ref().map_or(0, Vec::len)
+    }
+
     /// `COMMIT` / `ROLLBACK`: the block and all its savepoints end.
     pub fn end(&mut self) {
         self.savepoints = None;

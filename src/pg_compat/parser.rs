@@ -64,6 +64,11 @@ const DATA_RELATIONS: [&str; 10] = [
 /// A statement nested too deeply is refused before any rewrite walks it
 /// ([`super::statement_depth`]).
 pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
+    // DECLARE … CURSOR, FETCH and MOVE take PostgreSQL's grammar; the rest of such a text,
+    // and each DECLARE's query, come back here.
+    if let Some(statements) = super::cursor_statements::parse(sql, parse) {
+        return statements;
+    }
     let sql = super::substitute_client_fragments(sql);
     let too_deep = |e: StatementTooDeep| DataFusionError::External(Box::new(e));
     let syntax = |e: ParserError| DataFusionError::SQL(Box::new(e), None);

@@ -29,6 +29,8 @@ pub const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
 pub const INVALID_AUTHORIZATION_SPECIFICATION: &str = "28000";
 /// `28P01` invalid_password.
 pub const INVALID_PASSWORD: &str = "28P01";
+/// `34000` invalid_cursor_name (no cursor of that name).
+pub const INVALID_CURSOR_NAME: &str = "34000";
 /// `3B001` invalid_savepoint_specification.
 pub const INVALID_SAVEPOINT_SPECIFICATION: &str = "3B001";
 /// `42000` syntax_error_or_access_rule_violation.
@@ -53,6 +55,10 @@ pub const UNDEFINED_FUNCTION: &str = "42883";
 pub const UNDEFINED_TABLE: &str = "42P01";
 /// `42P02` undefined_parameter.
 pub const UNDEFINED_PARAMETER: &str = "42P02";
+/// `42P03` duplicate_cursor.
+pub const DUPLICATE_CURSOR: &str = "42P03";
+/// `42P11` invalid_cursor_definition.
+pub const INVALID_CURSOR_DEFINITION: &str = "42P11";
 /// `53200` out_of_memory.
 pub const OUT_OF_MEMORY: &str = "53200";
 /// `53300` too_many_connections.
@@ -61,6 +67,8 @@ pub const TOO_MANY_CONNECTIONS: &str = "53300";
 pub const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
 /// `54001` statement_too_complex.
 pub const STATEMENT_TOO_COMPLEX: &str = "54001";
+/// `55000` object_not_in_prerequisite_state (a forward-only cursor moved backward).
+pub const OBJECT_NOT_IN_PREREQUISITE_STATE: &str = "55000";
 /// `55P03` lock_not_available.
 pub const LOCK_NOT_AVAILABLE: &str = "55P03";
 /// `57014` query_canceled.

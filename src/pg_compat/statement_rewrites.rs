@@ -25,7 +25,8 @@ use super::{
 /// 5. catalog-query syntax: `(expr).field`, `_pg_expandarray`, `generate_subscripts`,
 ///    non-aggregate correlated catalog lookups ([`rewrite_postgres_syntax`]);
 /// 6. literals and the functions DataFusion types otherwise in PostgreSQL's types: `1` is
-///    `int4`, `1.5` `numeric`, `extract` `numeric` ([`use_postgres_result_types`]).
+///    `int4`, `1.5` `numeric`, `extract` `numeric` ([`use_postgres_result_types`]);
+/// 7. an unqualified `pg_cursors` is pg_catalog's.
 pub fn rewrite_statement(
     statement: &mut Statement,
     ctx: &SessionContext,
@@ -38,5 +39,6 @@ pub fn rewrite_statement(
     rewrite_postgres_forms(statement, ctx);
     rewrite_postgres_syntax(statement);
     use_postgres_result_types(statement);
+    super::catalog::qualify_session_tables(statement);
     Ok(())
 }

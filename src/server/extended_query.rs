@@ -32,7 +32,7 @@ use super::reported_settings::{reported_settings, show_column_name};
 use super::runtimes::on_planning_stack;
 use super::simple_query::leave_failed_block;
 use super::type_introspection;
-use crate::engine::{Prepared, SavepointCommand};
+use crate::engine::{CursorCommand, Prepared, SavepointCommand};
 use crate::pg_compat::sqlstate;
 
 /// A statement kept by the extended protocol between Parse and Execute.
@@ -72,7 +72,10 @@ impl QueryParser for Planner {
                 return Ok(None);
             };
             Ok(Some(Arc::new(
-                planner.prepare(&conn, statement, &declared).await?,
+                planner
+                    .prepare(&conn, statement, &declared)
+                    .await?
+                    .with_source_text(&sql),
             )))
         }))
         .await
@@ -81,7 +84,9 @@ impl QueryParser for Planner {
 
     fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {
         match statement.as_ref() {
-            Prepared::Plan(plan) | Prepared::CopyOut(plan, _) => parameter_types(plan)?
+            Prepared::Plan(plan)
+            | Prepared::CopyOut(plan, _)
+            | Prepared::DeclareCursor(plan, _) => parameter_types(plan)?
                 .iter()
                 .map(|t| match t {
                     Some(data_type) => arrow_pg::datatypes::into_pg_type(data_type),
@@ -103,6 +108,10 @@ impl QueryParser for Planner {
             Prepared::Plan(plan) if !matches!(plan.as_ref(), LogicalPlan::Statement(_)) => {
                 super::wire_types::pg_fields(plan.schema().as_arrow(), format, None)
             }
+            Prepared::Cursor(CursorCommand::Fetch {
+                columns: Some(schema),
+                ..
+            }) => super::wire_types::pg_fields(schema, format, None),
             Prepared::TypeIntrospection => arrow_pg::datatypes::arrow_schema_to_pg_fields(
                 &type_introspection::schema(),
                 format,
@@ -208,7 +217,9 @@ impl ExtendedQueryHandler for QueryService {
         match client.portal_store().get_statement(statement_name) {
             Some(pgwire::api::store::Entry::Value(statement)) => {
                 let placeholders = match statement.statement.as_ref() {
-                    Prepared::Plan(plan) | Prepared::CopyOut(plan, _) => parameter_types(plan)?,
+                    Prepared::Plan(plan)
+                    | Prepared::CopyOut(plan, _)
+                    | Prepared::DeclareCursor(plan, _) => parameter_types(plan)?,
                     Prepared::TypeIntrospection => {
                         vec![None; type_introspection::parameter_types().len()]
                     }
@@ -263,6 +274,32 @@ impl ExtendedQueryHandler for QueryService {
         self._on_execute(client, message).await
     }
 
+    async fn on_describe<C>(
+        &self,
+        client: &mut C,
+        message: pgwire::messages::extendedquery::Describe,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // A cursor DECLAREd in SQL is a portal of its name to PostgreSQL (psycopg 3 describes
+        // its named cursors so).
+        if message.target_type == pgwire::messages::extendedquery::TARGET_TYPE_BYTE_PORTAL
+            && let Some(name) = message.name.as_deref()
+            && client.portal_store().get_portal(name).is_none()
+        {
+            let conn = connection(&self.planner, client)?;
+            if let Some(fields) = super::cursor_commands::cursor_fields(&conn, name)? {
+                let response = pgwire::api::results::DescribePortalResponse::new(fields);
+                return pgwire::api::query::send_describe_response(client, &response).await;
+            }
+        }
+        self._on_describe(client, message).await
+    }
+
     async fn do_query<C>(
         &self,
         client: &mut C,
@@ -279,7 +316,9 @@ impl ExtendedQueryHandler for QueryService {
         let conn = connection(&self.planner, client)?;
         let prepared = portal.statement.statement.as_ref();
         let params = match prepared {
-            Prepared::Plan(plan) | Prepared::CopyOut(plan, _) => {
+            Prepared::Plan(plan)
+            | Prepared::CopyOut(plan, _)
+            | Prepared::DeclareCursor(plan, _) => {
                 Some(bind_parameters(portal, &parameter_types(plan)?)?)
             }
             Prepared::TypeIntrospection => Some(ParamValues::List(

@@ -176,7 +176,7 @@ pub fn guarded_rows(
 
 /// Aborts the query task when the row stream is dropped (finished, failed or abandoned).
 #[derive(Debug)]
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+pub(super) struct AbortOnDrop(pub(super) tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

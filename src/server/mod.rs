@@ -4,6 +4,7 @@
 mod admission;
 mod connection;
 mod copy_out;
+mod cursor_commands;
 mod errors;
 mod extended_query;
 mod frames;

@@ -73,6 +73,14 @@ impl QueryService {
                     .run_plan(conn, plan, params, format, format_options)
                     .await;
             }
+            Prepared::DeclareCursor(plan, declaration) => {
+                return self.declare_cursor(conn, plan, declaration, params).await;
+            }
+            Prepared::Cursor(command) => {
+                return self
+                    .run_cursor_command(conn, command, format, format_options)
+                    .await;
+            }
             other => match conn.session.answer(other).await.map_err(|e| pg_error(&e))? {
                 Some(Answer::Rows(batch)) => batch,
                 Some(Answer::Tag(tag)) => {
@@ -190,7 +198,7 @@ impl QueryService {
 }
 
 /// When the running statement must end, from the connection's `statement_timeout`.
-fn statement_deadline(conn: &Connection) -> Option<tokio::time::Instant> {
+pub(super) fn statement_deadline(conn: &Connection) -> Option<tokio::time::Instant> {
     let ms = conn.session.statement_timeout_ms()?;
     (ms > 0).then(|| tokio::time::Instant::now() + std::time::Duration::from_millis(ms))
 }

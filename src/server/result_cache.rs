@@ -431,6 +431,10 @@ fn is_cacheable(plan: &LogicalPlan) -> bool {
     ) {
         return false;
     }
+    // pg_cursors lists the reading session's own cursors.
+    if crate::pg_compat::catalog::reads_session_tables(plan) {
+        return false;
+    }
     !crate::planner::plan_exprs::any_expr(plan, changes_between_runs)
 }
 

@@ -101,6 +101,7 @@ impl QueryService {
             // Like Postgres, the first failing statement ends the batch; earlier results stay.
             let outcome = match Box::pin(self.planner.prepare(conn, statement, &[])).await {
                 Ok(prepared) => {
+                    let prepared = prepared.with_source_text(sql);
                     let outcome = self
                         .execute(
                             conn,

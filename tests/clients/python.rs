@@ -1,4 +1,4 @@
-//! The Python clients — psycopg 3 (text and binary), asyncpg, SQLAlchemy 2 and pandas — run
+//! The Python clients — psycopg 3 (text and binary), psycopg2, asyncpg, SQLAlchemy 2 and pandas — run
 //! against the real server by the scripts in `tests/clients/python/`. Each script asserts
 //! what it can check alone (exact Python values and types, status bytes) and prints a JSON
 //! summary; the tests here compare that summary with what tokio-postgres gets from the same
@@ -228,5 +228,28 @@ async fn sqlalchemy_reads_the_declared_primary_and_foreign_keys() {
         fks.iter().any(|fk| fk["referred_table"] == "calls"),
         "{fks:?}"
     );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn named_cursors_of_psycopg_psycopg2_and_sqlalchemy_stream_the_plain_querys_rows() {
+    let Some(python) = python_with(&["psycopg", "psycopg2", "sqlalchemy"]) else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let out = run_script(&python, "named_cursors_client.py", &server, &[]);
+    // Each script compared its cursor's rows with the plain query's; the three drivers read
+    // the same rows, as many as tokio-postgres counts.
+    let calls = count(&server, "select count(*) from calls").await;
+    for driver in ["psycopg", "psycopg2", "sqlalchemy"] {
+        assert_eq!(out[driver]["rows"], calls, "{driver}");
+        assert_eq!(out[driver]["digest"], out["psycopg"]["digest"], "{driver}");
+    }
+    let billing = count(
+        &server,
+        "select count(*) from calls where queue = 'billing'",
+    )
+    .await;
+    assert_eq!(out["psycopg"]["billing"], billing);
     server.stop().await;
 }

@@ -5,6 +5,7 @@
 mod access;
 #[path = "../common/mod.rs"]
 mod common;
+mod cursors;
 mod faults;
 mod functions;
 mod ingest;

@@ -28,6 +28,7 @@ pub async fn install(ctx: &SessionContext, overlay: &Overlay, facts: &Facts) -> 
     overlay.put("pg_description", pg_description(ctx, facts).await?)?;
     overlay.put("pg_proc", pg_proc(ctx, facts).await?)?;
     overlay.put("pg_settings", pg_settings(ctx).await?)?;
+    overlay.put("pg_cursors", Arc::new(super::pg_cursors::PgCursors::new()))?;
     Ok(())
 }
 
