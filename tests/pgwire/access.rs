@@ -219,7 +219,7 @@ async fn the_connection_limit_answers_53300_and_frees_slots() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let third = joined.expect("a freed slot is reused");
-    let one: i64 = third.query_one("select 1", &[]).await.unwrap().get(0);
+    let one: i32 = third.query_one("select 1", &[]).await.unwrap().get(0);
     assert_eq!(one, 1);
     server.stop().await;
 }

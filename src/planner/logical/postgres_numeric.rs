@@ -119,8 +119,41 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             })
         }
         Expr::AggregateFunction(call) => numeric_aggregate(call, schema),
+        Expr::ScalarFunction(call) => Ok(float_over_numeric(call, schema)),
         other => Ok(Transformed::no(other)),
     }
+}
+
+/// The functions whose arguments unify to one type (`ARRAY[…]`, `coalesce`, `greatest`,
+/// `least`, `nullif`): with both `float8` and `numeric` arguments the numeric ones become
+/// `float8`, as PostgreSQL resolves them (DataFusion picks `numeric`).
+fn float_over_numeric(mut call: ScalarFunction, schema: &DFSchema) -> Transformed<Expr> {
+    let unifies = matches!(
+        call.func.name(),
+        "make_array" | "coalesce" | "greatest" | "least" | "nullif"
+    );
+    let types: Vec<DataType> = call
+        .args
+        .iter()
+        .map(|a| a.get_type(schema).unwrap_or(DataType::Null))
+        .collect();
+    let has = |f: fn(&DataType) -> bool| types.iter().any(f);
+    if !unifies
+        || !has(|t| matches!(t, DataType::Float64 | DataType::Float32))
+        || !has(|t| matches!(t, DataType::Decimal128(..)))
+    {
+        return Transformed::no(Expr::ScalarFunction(call));
+    }
+    call.args = call
+        .args
+        .into_iter()
+        .zip(&types)
+        .map(|(arg, t)| match t {
+            DataType::Decimal128(..) => cast(arg, DataType::Float64),
+            _ => arg,
+        })
+        .collect();
+    Transformed::yes(Expr::ScalarFunction(call))
 }
 
 /// `sum(bigint)` and `avg(integer | numeric)` over `numeric` arguments of PostgreSQL's
