@@ -11,6 +11,9 @@
 //! `sqlstate` every SQLSTATE callqa sends as a named constant, with the typed refusals.
 
 mod advisory_locks;
+pub mod array_in;
+mod array_literal;
+mod array_literal_forms;
 pub mod catalog;
 mod client_queries;
 mod collations;
@@ -100,6 +103,8 @@ pub fn register_functions(ctx: &SessionContext) {
             Ok(ColumnarValue::Array(Arc::new(pretty)))
         }),
     ));
+    // '{"a","b"}'::text[] and x = ANY('{…}') read PostgreSQL's array literals.
+    ctx.register_udf(array_in::pg_array_in().as_ref().clone());
     // psycopg's TypeInfo.fetch (SQLAlchemy's hstore probe) looks types up with it.
     to_regtype::register(ctx);
     // PostgreSQL patterns ('YYYY-MM-DD', '999.99'); DataFusion's to_char takes chrono's.

@@ -13,6 +13,8 @@ pub const DIVISION_BY_ZERO: &str = "22012";
 pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
 /// `22023` invalid_parameter_value.
 pub const INVALID_PARAMETER_VALUE: &str = "22023";
+/// `2202E` array_subscript_error.
+pub const ARRAY_SUBSCRIPT_ERROR: &str = "2202E";
 /// `22P02` invalid_text_representation.
 pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
 /// `22P03` invalid_binary_representation.
@@ -79,6 +81,7 @@ pub struct Refusal {
     /// The SQLSTATE.
     pub code: &'static str,
     message: String,
+    detail: Option<String>,
 }
 
 impl Refusal {
@@ -90,7 +93,26 @@ impl Refusal {
         datafusion::error::DataFusionError::External(Box::new(Refusal {
             code,
             message: message.into(),
+            detail: None,
         }))
+    }
+
+    /// A refusal with PostgreSQL's secondary message (its `DETAIL:` line).
+    pub fn with_detail(
+        code: &'static str,
+        message: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> datafusion::error::DataFusionError {
+        datafusion::error::DataFusionError::External(Box::new(Refusal {
+            code,
+            message: message.into(),
+            detail: Some(detail.into()),
+        }))
+    }
+
+    /// The secondary message, if any.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
     }
 
     /// `insufficient_privilege` (42501).

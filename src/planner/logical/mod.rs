@@ -4,4 +4,5 @@ pub mod checked_constant_arithmetic;
 pub mod date_partitions_from_started_at;
 pub mod keyword_search;
 pub mod session_zone_casts;
+pub mod text_to_array_casts;
 pub mod utc_interval_arithmetic;

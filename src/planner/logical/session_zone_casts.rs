@@ -46,7 +46,7 @@ impl AnalyzerRule for SessionZoneCasts {
             return Ok(plan); // a zone Arrow cannot name: nothing here can do better
         };
         plan.transform_up_with_subqueries(|node| {
-            let schema = input_schema(&node);
+            let schema = crate::planner::plan_exprs::input_schema(&node);
             // The parents refer to this node's columns by name: rewritten expressions keep it.
             let names = NamePreserver::new(&node);
             node.map_expressions(|expr| {
@@ -60,22 +60,6 @@ impl AnalyzerRule for SessionZoneCasts {
 
     fn name(&self) -> &str {
         "callqa_session_zone_casts"
-    }
-}
-
-/// The schema a node's expressions are typed against: its inputs' columns (its own for a
-/// leaf).
-fn input_schema(node: &LogicalPlan) -> std::sync::Arc<datafusion::common::DFSchema> {
-    match node.inputs().as_slice() {
-        [] => std::sync::Arc::clone(node.schema()),
-        [one] => std::sync::Arc::clone(one.schema()),
-        [first, rest @ ..] => {
-            let mut merged = first.schema().as_ref().clone();
-            for input in rest {
-                merged.merge(input.schema());
-            }
-            std::sync::Arc::new(merged)
-        }
     }
 }
 
@@ -145,7 +129,7 @@ fn timestamp_literal(
 /// Microseconds since the epoch of `text` read as PostgreSQL reads a timestamp: as an instant
 /// (`with_zone`; zone-less text is wall time in `session`) or as a wall time (any zone in the
 /// text ignored). `None` for text this reader does not know.
-fn parse_timestamp(text: &str, with_zone: bool, session: Tz) -> Option<i64> {
+pub(crate) fn parse_timestamp(text: &str, with_zone: bool, session: Tz) -> Option<i64> {
     let text = text.trim();
     let (date, rest) = split_date(text)?;
     let rest = rest.trim_start_matches(['T', 't', ' ']);
