@@ -46,7 +46,7 @@ use datafusion::scalar::ScalarValue;
 pub use advisory_locks::LockNotAvailable;
 pub use client_queries::substitute as substitute_client_fragments;
 pub use column_names::{name_unnamed_columns, wire_name};
-pub use copy_to_stdout::{CopyFormat, copy_to_stdout};
+pub use copy_to_stdout::{CopyFormat, CopyOut, copy_to_stdout};
 pub use current_setting::substitute_current_setting;
 pub use parser::parse as parse_statements;
 pub use postgres_forms::rewrite_postgres_forms;

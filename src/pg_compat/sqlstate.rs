@@ -49,6 +49,8 @@ pub const UNDEFINED_COLUMN: &str = "42703";
 pub const UNDEFINED_OBJECT: &str = "42704";
 /// `42804` datatype_mismatch.
 pub const DATATYPE_MISMATCH: &str = "42804";
+/// `42809` wrong_object_type.
+pub const WRONG_OBJECT_TYPE: &str = "42809";
 /// `42883` undefined_function.
 pub const UNDEFINED_FUNCTION: &str = "42883";
 /// `42P01` undefined_table.
