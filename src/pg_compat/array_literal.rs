@@ -27,12 +27,12 @@ pub fn parse_array_literal(text: &str) -> Result<Vec<Option<String>>> {
     };
     let (declared, body) = dimension_decorations(text, &malformed)?;
     let dimensions = check_structure(body, &malformed)?;
-    if let Some(declared) = &declared {
-        if declared.len() != dimensions {
-            return Err(malformed(
-                "Specified array dimensions do not match array contents.",
-            ));
-        }
+    if let Some(declared) = &declared
+        && declared.len() != dimensions
+    {
+        return Err(malformed(
+            "Specified array dimensions do not match array contents.",
+        ));
     }
     if dimensions > 1 {
         return Err(Refusal::error(

@@ -91,9 +91,10 @@ pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
             }
             let library = CATALOG_PARSER.parse(&sql).map_err(syntax)?;
             let mut whole = statements.clone();
-            let literals = whole
-                .iter_mut()
-                .fold(false, |any, s| keep_array_literals_whole(s) || any);
+            let mut literals = false;
+            for statement in &mut whole {
+                literals |= keep_array_literals_whole(statement);
+            }
             let substituted = || {
                 let plain: Vec<Statement> = statements
                     .iter()

@@ -76,7 +76,7 @@ impl QueryParser for Planner {
             let Some(statement) = statements.pop() else {
                 return Ok(None);
             };
-            let prepared = match planner.prepare(&conn, statement, &declared).await? {
+            let prepared = match Box::pin(planner.prepare(&conn, statement, &declared)).await? {
                 Prepared::Plan(plan) => Prepared::Plan(Box::new(type_placeholders(*plan)?)),
                 Prepared::CopyOut(plan, format) => {
                     Prepared::CopyOut(Box::new(type_placeholders(*plan)?), format)
