@@ -36,6 +36,13 @@ pub(crate) async fn plan_statement(
 ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
     use datafusion::sql::parser::Statement as DfStatement;
     refuse_server_files(&statement)?;
+    if matches!(
+        statement,
+        datafusion::sql::sqlparser::ast::Statement::Copy { to: false, .. }
+    ) {
+        // DataFusion cannot plan COPY FROM STDIN: refused here as the write it is.
+        return Err(write_refusal("COPY FROM", role));
+    }
     let typed = !param_types.is_empty()
         && matches!(
             statement,
@@ -63,17 +70,7 @@ pub(crate) async fn plan_statement(
     }
     check_statement(&plan, role)?;
     if let Some(verb) = write_verb(&plan) {
-        return Err(match role {
-            Role::Analyst => Refusal::permission(format!(
-                "permission denied: role analyst cannot execute {verb}"
-            )),
-            Role::Admin => Refusal::error(
-                sqlstate::READ_ONLY_SQL_TRANSACTION,
-                format!(
-                    "cannot execute {verb} in a read-only session: callqa serves data read-only"
-                ),
-            ),
-        });
+        return Err(write_refusal(&verb, role));
     }
     if role == Role::Analyst
         && let Some(name) = ADMIN_FUNCTIONS.iter().find(|f| calls_function(&plan, f))
@@ -120,6 +117,19 @@ fn analyzed(
             Ok(plan)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A write refused: 42501 for an analyst, 25006 (read-only server) for an admin.
+fn write_refusal(verb: &str, role: Role) -> datafusion::error::DataFusionError {
+    match role {
+        Role::Analyst => Refusal::permission(format!(
+            "permission denied: role analyst cannot execute {verb}"
+        )),
+        Role::Admin => Refusal::error(
+            sqlstate::READ_ONLY_SQL_TRANSACTION,
+            format!("cannot execute {verb} in a read-only session: callqa serves data read-only"),
+        ),
     }
 }
 

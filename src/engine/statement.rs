@@ -20,7 +20,7 @@ use super::plan::plan_statement;
 use super::session::Session;
 use super::transaction::SavepointCommand;
 use crate::pg_compat::sqlstate::{self, Refusal};
-use crate::pg_compat::{self, CopyFormat};
+use crate::pg_compat::{self, CopyFormat, CopyOut};
 
 /// What a statement turns out to be, once parsed.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ pub enum Prepared {
     TypeIntrospection,
     /// Anything DataFusion plans, with its plan.
     Plan(Box<LogicalPlan>),
-    /// `COPY (query) TO STDOUT`: the query's plan and the output format.
+    /// `COPY … TO STDOUT`: the query's plan and the output format.
     CopyOut(Box<LogicalPlan>, CopyFormat),
     /// `DECLARE name CURSOR FOR query`: the query's plan and the declaration.
     DeclareCursor(Box<LogicalPlan>, CursorDeclaration),
@@ -114,7 +114,14 @@ impl Session {
             };
         }
         if let Some(copy) = pg_compat::copy_to_stdout(&statement) {
-            let (query, format) = copy?;
+            let CopyOut {
+                query,
+                table,
+                format,
+            } = copy?;
+            if let Some(table) = table {
+                self.refuse_copy_from_view(&table).await?;
+            }
             return match Box::pin(self.prepare(engine, query, param_types)).await? {
                 Prepared::Plan(plan) => Ok(Prepared::CopyOut(plan, format)),
                 _ => Err(Refusal::error(
@@ -134,6 +141,28 @@ impl Session {
         .await
         .map_err(|e| engine.name_unreadable_files(e))?;
         Ok(Prepared::Plan(Box::new(plan)))
+    }
+
+    /// `COPY view TO` fails as in PostgreSQL (42809), which copies tables only; a relation
+    /// that does not exist is left to the query's own error.
+    async fn refuse_copy_from_view(
+        &self,
+        table: &datafusion::sql::sqlparser::ast::ObjectName,
+    ) -> datafusion::error::Result<()> {
+        let name = table.to_string();
+        let reference = datafusion::common::TableReference::from(name.as_str());
+        let is_view = self
+            .ctx()
+            .table_provider(reference)
+            .await
+            .is_ok_and(|t| t.table_type() == datafusion::logical_expr::TableType::View);
+        if is_view {
+            return Err(Refusal::error(
+                sqlstate::WRONG_OBJECT_TYPE,
+                format!("cannot copy from view \"{name}\""),
+            ));
+        }
+        Ok(())
     }
 
     /// Answers a statement that runs no query; `None` for plans (and `COPY`, the type

@@ -11,6 +11,9 @@
 //! `sqlstate` every SQLSTATE callqa sends as a named constant, with the typed refusals.
 
 mod advisory_locks;
+pub mod array_in;
+mod array_literal;
+mod array_literal_forms;
 mod at_time_zone;
 pub mod catalog;
 mod client_queries;
@@ -49,7 +52,7 @@ use datafusion::scalar::ScalarValue;
 pub use advisory_locks::LockNotAvailable;
 pub use client_queries::substitute as substitute_client_fragments;
 pub use column_names::{name_unnamed_columns, wire_name};
-pub use copy_to_stdout::{CopyFormat, copy_to_stdout};
+pub use copy_to_stdout::{CopyFormat, CopyOut, copy_to_stdout};
 pub use current_setting::substitute_current_setting;
 pub use cursor_statements::is_move as fetch_is_move;
 pub use multiset_operations::count_multiset_operations;
@@ -109,6 +112,8 @@ pub fn register_functions(ctx: &SessionContext) {
             Ok(ColumnarValue::Array(Arc::new(pretty)))
         }),
     ));
+    // '{"a","b"}'::text[] and x = ANY('{…}') read PostgreSQL's array literals.
+    ctx.register_udf(array_in::pg_array_in().as_ref().clone());
     // psycopg's TypeInfo.fetch (SQLAlchemy's hstore probe) looks types up with it.
     to_regtype::register(ctx);
     // PostgreSQL patterns ('YYYY-MM-DD', '999.99'); DataFusion's to_char takes chrono's.

@@ -7,6 +7,12 @@
 //! u.call_id) from utterances u` gave NULLs). So a statement that reads callqa's tables or
 //! views gets every compatibility rule but that one — DataFusion then plans the subquery or
 //! says why not — and catalog queries keep the library's parser as it is.
+//!
+//! The library also splits array literals (`'{"a","b"}'::text[]`, `x = ANY('{…}')`) at
+//! commas, quotes kept inside the elements: every statement first keeps them whole for
+//! PostgreSQL's array input ([`super::array_literal_forms`]). A catalog statement with such a
+//! literal is parsed here and given the library's rules, unless the library's text
+//! substitutions of known client queries apply to it.
 
 use std::ops::ControlFlow;
 use std::sync::{Arc, LazyLock};
@@ -17,19 +23,21 @@ use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
+use super::array_literal_forms::keep_array_literals_whole;
 use super::statement_depth::{self, StatementTooDeep};
 use datafusion_pg_catalog::sql::rules::{
     AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
-    FixArrayLiteral, FixVersionColumnName, PrependUnqualifiedPgTableName,
-    ResolveUnqualifiedIdentifier, RewriteArrayAnyAllOperation, RewritePgCatalogOperator,
-    RewriteRegCastToSubquery, SqlStatementRewriteRule, StripCallableQualifier, StripCollate,
+    FixVersionColumnName, PrependUnqualifiedPgTableName, ResolveUnqualifiedIdentifier,
+    RewriteArrayAnyAllOperation, RewritePgCatalogOperator, RewriteRegCastToSubquery,
+    SqlStatementRewriteRule, StripCallableQualifier, StripCollate,
 };
 
 /// The library's parser (its rewrite tables are tokenized once per process).
 static CATALOG_PARSER: LazyLock<PostgresCompatibilityParser> =
     LazyLock::new(PostgresCompatibilityParser::new);
 
-/// The library's rules in its order, without `RemoveSubqueryFromProjection`.
+/// The library's rules in its order, without `RemoveSubqueryFromProjection` and
+/// `FixArrayLiteral` (array literals are read whole).
 static DATA_RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::new(|| {
     vec![
         Arc::new(AliasDuplicatedProjectionRewrite),
@@ -37,7 +45,6 @@ static DATA_RULES: LazyLock<Vec<Arc<dyn SqlStatementRewriteRule>>> = LazyLock::n
         Arc::new(RewriteArrayAnyAllOperation),
         Arc::new(PrependUnqualifiedPgTableName),
         Arc::new(StripCallableQualifier),
-        Arc::new(FixArrayLiteral),
         Arc::new(CurrentUserVariableToSessionUserFunctionCall),
         Arc::new(StripCollate),
         Arc::new(RewritePgCatalogOperator),
@@ -81,10 +88,32 @@ pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
             if statements.iter().any(reads_data) {
                 return Ok(statements
                     .into_iter()
-                    .map(|s| DATA_RULES.iter().fold(s, |s, rule| rule.rewrite(s)))
+                    .map(|mut s| {
+                        keep_array_literals_whole(&mut s);
+                        DATA_RULES.iter().fold(s, |s, rule| rule.rewrite(s))
+                    })
                     .collect());
             }
-            CATALOG_PARSER.parse(&sql).map_err(syntax)
+            let library = CATALOG_PARSER.parse(&sql).map_err(syntax)?;
+            let mut whole = statements.clone();
+            let mut literals = false;
+            for statement in &mut whole {
+                literals |= keep_array_literals_whole(statement);
+            }
+            let substituted = || {
+                let plain: Vec<Statement> = statements
+                    .iter()
+                    .map(|s| CATALOG_PARSER.rewrite(s.clone()))
+                    .collect();
+                plain != library
+            };
+            if !literals || substituted() {
+                return Ok(library);
+            }
+            Ok(whole
+                .into_iter()
+                .map(|s| CATALOG_PARSER.rewrite(s))
+                .collect())
         }
         // What only the library's token-level fixes can read.
         Err(_) => {

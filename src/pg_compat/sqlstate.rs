@@ -13,6 +13,8 @@ pub const DIVISION_BY_ZERO: &str = "22012";
 pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
 /// `22023` invalid_parameter_value.
 pub const INVALID_PARAMETER_VALUE: &str = "22023";
+/// `2202E` array_subscript_error.
+pub const ARRAY_SUBSCRIPT_ERROR: &str = "2202E";
 /// `22P02` invalid_text_representation.
 pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
 /// `22P03` invalid_binary_representation.
@@ -49,6 +51,8 @@ pub const UNDEFINED_COLUMN: &str = "42703";
 pub const UNDEFINED_OBJECT: &str = "42704";
 /// `42804` datatype_mismatch.
 pub const DATATYPE_MISMATCH: &str = "42804";
+/// `42809` wrong_object_type.
+pub const WRONG_OBJECT_TYPE: &str = "42809";
 /// `42883` undefined_function.
 pub const UNDEFINED_FUNCTION: &str = "42883";
 /// `42P01` undefined_table.
@@ -87,6 +91,7 @@ pub struct Refusal {
     /// The SQLSTATE.
     pub code: &'static str,
     message: String,
+    detail: Option<String>,
 }
 
 impl Refusal {
@@ -98,7 +103,26 @@ impl Refusal {
         datafusion::error::DataFusionError::External(Box::new(Refusal {
             code,
             message: message.into(),
+            detail: None,
         }))
+    }
+
+    /// A refusal with PostgreSQL's secondary message (its `DETAIL:` line).
+    pub fn with_detail(
+        code: &'static str,
+        message: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> datafusion::error::DataFusionError {
+        datafusion::error::DataFusionError::External(Box::new(Refusal {
+            code,
+            message: message.into(),
+            detail: Some(detail.into()),
+        }))
+    }
+
+    /// The secondary message, if any.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
     }
 
     /// `insufficient_privilege` (42501).

@@ -51,6 +51,8 @@ pub fn with_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
         // Analyzer: timestamp literals read as PostgreSQL reads them, timestamptz to date,
         // time or timestamp in the session zone.
         .with_analyzer_rule(Arc::new(logical::session_zone_casts::SessionZoneCasts))
+        // Analyzer: text cast to an array is read as PostgreSQL's array literal.
+        .with_analyzer_rule(Arc::new(logical::text_to_array_casts::TextToArrayCasts))
         // Optimizer: a `started_at` range also prunes the `date=` partitions.
         .with_optimizer_rule(Arc::new(
             logical::date_partitions_from_started_at::DatePartitionsFromStartedAt,

@@ -1,7 +1,9 @@
 //! Looking at and rewriting every expression of a logical plan, for callqa's planner rules.
 
-use datafusion::common::Result;
+use std::sync::Arc;
+
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{DFSchema, Result};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 
@@ -45,16 +47,16 @@ pub fn rewrite_keeping_names(
 
 /// The schema a node's expressions are typed against: its inputs' columns (its own for a
 /// leaf).
-pub fn input_schema(node: &LogicalPlan) -> std::sync::Arc<datafusion::common::DFSchema> {
+pub fn input_schema(node: &LogicalPlan) -> Arc<DFSchema> {
     match node.inputs().as_slice() {
-        [] => std::sync::Arc::clone(node.schema()),
-        [one] => std::sync::Arc::clone(one.schema()),
+        [] => Arc::clone(node.schema()),
+        [one] => Arc::clone(one.schema()),
         [first, rest @ ..] => {
             let mut merged = first.schema().as_ref().clone();
             for input in rest {
                 merged.merge(input.schema());
             }
-            std::sync::Arc::new(merged)
+            Arc::new(merged)
         }
     }
 }

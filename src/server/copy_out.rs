@@ -1,11 +1,19 @@
-//! `COPY (query) TO STDOUT` in text or CSV format (the statement is read by
-//! `pg_compat::copy_to_stdout`) — what psql's `\copy (query) to 'file' csv`
-//! sends. The query runs like any other (roles, limits, timeouts, cancel); its text-format
-//! rows are re-framed as COPY data. Copying to a server-side file stays refused (it writes).
+//! `COPY … TO STDOUT` in the text, CSV or binary format (the statement is read by
+//! `pg_compat::copy_to_stdout`) — what psql's `\copy … to 'file' csv`, psycopg's
+//! `cursor.copy()` and ConnectorX (polars' `read_database_uri`) send. The query runs like any
+//! other (roles, limits, timeouts, cancel); its rows, in text format or in the binary format
+//! of each type, are re-framed as COPY data. Copying to a server-side file stays refused (it
+//! writes).
+//!
+//! The binary format is PostgreSQL's: the 11-byte signature, flags and header-extension
+//! length (both 0), then per row a 16-bit field count and each field as a 32-bit length (-1
+//! for NULL) and its binary value — exactly a binary DataRow's fields — and the trailer -1
+//! (which pgwire appends).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use futures::StreamExt;
 use pgwire::api::results::{CopyResponse, QueryResponse};
 use pgwire::messages::copy::CopyData;
@@ -13,28 +21,64 @@ use pgwire::messages::data::DataRow;
 
 use crate::pg_compat::CopyFormat;
 
-/// The rows of a text-format query response as COPY data, one message per row (the header,
-/// when asked for, travels with the first row so the `COPY n` count stays the row count).
+/// The binary format's signature, flags (no OIDs) and header-extension length.
+const BINARY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// The rows of a query response (binary-format rows for the binary format, text-format ones
+/// else) as COPY data, one message per row. A header — the binary signature, or the column
+/// names when asked for — travels with the first row so the `COPY n` count stays the row
+/// count; without rows it is sent alone (and pgwire counts it as a row).
 pub fn copy_response(rows: QueryResponse, format: CopyFormat) -> CopyResponse {
     let columns = rows.row_schema.len();
-    let mut header = format.header.then(|| {
-        let names: Vec<Option<&[u8]>> = rows
-            .row_schema
-            .iter()
-            .map(|f| Some(f.name().as_bytes()))
-            .collect();
-        let mut line = BytesMut::new();
-        write_line(&mut line, &names, &format);
-        line
-    });
+    let header: Option<Bytes> = if format.binary {
+        Some(Bytes::from_static(BINARY_HEADER))
+    } else {
+        format.header.then(|| {
+            let names: Vec<Option<&[u8]>> = rows
+                .row_schema
+                .iter()
+                .map(|f| Some(f.name().as_bytes()))
+                .collect();
+            let mut line = BytesMut::new();
+            write_line(&mut line, &names, &format);
+            line.freeze()
+        })
+    };
+    let binary = format.binary;
+    let sent = Arc::new(AtomicBool::new(header.is_none()));
     let format = Arc::new(format);
-    let data = rows.data_rows.map(move |row| {
-        let row = row?;
-        let mut line = header.take().unwrap_or_default();
-        write_line(&mut line, &fields(&row), &format);
-        Ok(CopyData::new(line.freeze()))
-    });
-    CopyResponse::new(0, columns, data)
+    let data = {
+        let (sent, header) = (Arc::clone(&sent), header.clone());
+        rows.data_rows.map(move |row| {
+            let row = row?;
+            let mut message = BytesMut::new();
+            if !sent.swap(true, Ordering::Relaxed)
+                && let Some(header) = &header
+            {
+                message.put_slice(header);
+            }
+            if format.binary {
+                write_binary_tuple(&mut message, &row);
+            } else {
+                write_line(&mut message, &fields(&row), &format);
+            }
+            Ok(CopyData::new(message.freeze()))
+        })
+    };
+    let header_alone = futures::stream::once(async move {
+        match header {
+            Some(header) if !sent.swap(true, Ordering::Relaxed) => Some(Ok(CopyData::new(header))),
+            _ => None,
+        }
+    })
+    .filter_map(futures::future::ready);
+    CopyResponse::new(i8::from(binary), columns, data.chain(header_alone))
+}
+
+/// One binary tuple: the field count, then the row's length-prefixed binary fields.
+fn write_binary_tuple(out: &mut BytesMut, row: &DataRow) {
+    out.put_i16(row.field_count);
+    out.put_slice(&row.data);
 }
 
 /// The fields of a text-format data row (length-prefixed, -1 for NULL).

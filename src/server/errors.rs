@@ -118,7 +118,16 @@ pub fn pg_error(err: &DataFusionError) -> PgWireError {
         }
         _ => err.strip_backtrace(),
     };
-    user_error(sqlstate(err), message)
+    let detail = match err.find_root() {
+        DataFusionError::External(e) => e
+            .downcast_ref::<Refusal>()
+            .and_then(Refusal::detail)
+            .map(str::to_owned),
+        _ => None,
+    };
+    let mut info = ErrorInfo::new("ERROR".to_owned(), sqlstate(err).to_owned(), message);
+    info.detail = detail;
+    PgWireError::UserError(Box::new(info))
 }
 
 /// A Postgres `ERROR` with a SQLSTATE and message.

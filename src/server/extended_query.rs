@@ -27,6 +27,11 @@ use pgwire::types::format::FormatOptions;
 use super::connection::{Planner, connection};
 use super::errors::{pg_error, user_error};
 use super::params::bind_parameters;
+
+/// The plan with its placeholders typed as PostgreSQL types them.
+fn type_placeholders(plan: LogicalPlan) -> PgWireResult<LogicalPlan> {
+    super::parameter_inference::type_placeholders(plan).map_err(|e| pg_error(&e))
+}
 use super::query::QueryService;
 use super::reported_settings::{reported_settings, show_column_name};
 use super::runtimes::on_planning_stack;
@@ -71,12 +76,14 @@ impl QueryParser for Planner {
             let Some(statement) = statements.pop() else {
                 return Ok(None);
             };
-            Ok(Some(Arc::new(
-                planner
-                    .prepare(&conn, statement, &declared)
-                    .await?
-                    .with_source_text(&sql),
-            )))
+            let prepared = match Box::pin(planner.prepare(&conn, statement, &declared)).await? {
+                Prepared::Plan(plan) => Prepared::Plan(Box::new(type_placeholders(*plan)?)),
+                Prepared::CopyOut(plan, format) => {
+                    Prepared::CopyOut(Box::new(type_placeholders(*plan)?), format)
+                }
+                other => other,
+            };
+            Ok(Some(Arc::new(prepared.with_source_text(&sql))))
         }))
         .await
         .map_err(|e| pg_error(&e))?

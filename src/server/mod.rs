@@ -10,6 +10,7 @@ mod extended_query;
 mod frames;
 mod handlers;
 mod interrupt;
+mod parameter_inference;
 mod params;
 mod postgres_text;
 mod query;

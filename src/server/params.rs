@@ -3,7 +3,8 @@
 //! arrow-pg decodes parameters by type. On top of it, a text parameter bound to a timestamp
 //! placeholder may be written the ways Postgres accepts: `2026-10-05` (midnight),
 //! `2026-10-05 14:30:00`, `2026-10-05T14:30:00Z`, `2026-10-05 14:30:00+08`. psycopg and
-//! Grafana send exactly such strings.
+//! Grafana send exactly such strings. A text-format array (node-postgres sends a JS array as
+//! `{"billing","sales"}`) is read by PostgreSQL's array syntax.
 
 use std::sync::Arc;
 
@@ -11,13 +12,14 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ParamValues;
 use datafusion::scalar::ScalarValue;
-use datafusion::sql::sqlparser::ast::{DataType as SqlType, TimezoneInfo};
+use datafusion::sql::sqlparser::ast::{ArrayElemTypeDef, DataType as SqlType, TimezoneInfo};
 use pgwire::api::Type;
-use pgwire::api::portal::Portal;
+use pgwire::api::portal::{Format, Portal};
 use pgwire::error::PgWireResult;
 use pgwire::messages::extendedquery::Bind;
 
-use super::errors::user_error;
+use super::errors::{pg_error, user_error};
+use crate::pg_compat::array_in::{list_from_text, list_type_like};
 use crate::pg_compat::sqlstate;
 
 /// The SQL types of the leading parameters a client declared in its Parse message, up to
@@ -38,9 +40,16 @@ pub fn declared_types(types: &[Option<Type>]) -> Vec<SqlType> {
             Type::DATE => Some(SqlType::Date),
             Type::TIMESTAMP => Some(SqlType::Timestamp(None, TimezoneInfo::None)),
             Type::TIMESTAMPTZ => Some(SqlType::Timestamp(None, TimezoneInfo::WithTimeZone)),
+            Type::TEXT_ARRAY => Some(array_of(SqlType::Text)),
+            Type::INT4_ARRAY => Some(array_of(SqlType::Integer(None))),
+            Type::INT8_ARRAY => Some(array_of(SqlType::BigInt(None))),
             _ => None,
         })
         .collect()
+}
+
+fn array_of(element: SqlType) -> SqlType {
+    SqlType::Array(ArrayElemTypeDef::SquareBracket(Box::new(element), None))
 }
 
 /// Checks a Bind message as Postgres does before anything is decoded: one value per
@@ -146,37 +155,75 @@ fn check_binary_array(bytes: &[u8]) -> Result<(), String> {
 }
 
 /// Decodes the parameters of `portal` for placeholders of the given types (`$1` first).
+///
+/// arrow-pg decodes most of them. A text-format array is read here by PostgreSQL's array
+/// syntax (arrow-pg splits it at commas and keeps the quotes); a parameter nothing types is
+/// text, as PostgreSQL resolves an unknown one.
 pub fn bind_parameters<S: Clone>(
     portal: &Portal<S>,
     types: &[Option<DataType>],
 ) -> PgWireResult<ParamValues> {
-    let lenient: Vec<usize> = (0..portal.parameters.len())
+    let count = portal.parameters.len();
+    let hint = |i: usize| portal.statement.parameter_types.get(i).cloned().flatten();
+    let mut decode_as: Vec<Option<DataType>> = (0..count)
+        .map(|i| match (types.get(i).cloned().flatten(), hint(i)) {
+            (None, None) => Some(DataType::Utf8),
+            (inferred, _) => inferred,
+        })
+        .collect();
+    let lenient: Vec<usize> = (0..count)
         .filter(|&i| is_lenient_timestamp(portal, types, i))
         .collect();
-    if lenient.is_empty() {
-        let refs: Vec<Option<&DataType>> = types.iter().map(Option::as_ref).collect();
-        return arrow_pg::datatypes::df::deserialize_parameters(portal, &refs);
-    }
-    // arrow-pg decodes the lenient ones as plain text; we parse that text afterwards.
-    let mut text_types: Vec<Option<&DataType>> = types.iter().map(Option::as_ref).collect();
+    // arrow-pg decodes the lenient timestamps as plain text; we parse that text afterwards.
     for &i in &lenient {
-        if let Some(slot) = text_types.get_mut(i) {
-            *slot = Some(&DataType::Utf8);
+        if let Some(slot) = decode_as.get_mut(i) {
+            *slot = Some(DataType::Utf8);
         }
     }
-    let ParamValues::List(mut values) =
-        arrow_pg::datatypes::df::deserialize_parameters(portal, &text_types)?
+    let arrays: Vec<(usize, DataType)> = (0..count)
+        .filter_map(|i| text_array_type(portal, types, i).map(|t| (i, t)))
+        .collect();
+    // arrow-pg sees the text arrays as NULL; they are read below.
+    let stripped = if arrays.is_empty() {
+        None
+    } else {
+        let mut parameters = portal.parameters.clone();
+        for (i, _) in &arrays {
+            if let Some(slot) = parameters.get_mut(*i) {
+                *slot = None;
+            }
+        }
+        let codes = match &portal.parameter_format {
+            Format::UnifiedText => Vec::new(),
+            Format::UnifiedBinary => vec![1],
+            Format::Individual(codes) => codes.clone(),
+        };
+        let bind = Bind::new(None, None, codes, parameters, Vec::new());
+        Some(Portal::try_new(&bind, Arc::clone(&portal.statement))?)
+    };
+    let refs: Vec<Option<&DataType>> = decode_as.iter().map(Option::as_ref).collect();
+    let ParamValues::List(mut values) = arrow_pg::datatypes::df::deserialize_parameters(
+        stripped.as_ref().unwrap_or(portal),
+        &refs,
+    )?
     else {
         return Err(user_error(
             sqlstate::PROTOCOL_VIOLATION,
             "positional parameters expected",
         ));
     };
-    if values.len() != portal.parameters.len() {
+    if values.len() != count {
         return Err(user_error(
             sqlstate::PROTOCOL_VIOLATION,
             "could not decode every parameter; send them with types",
         ));
+    }
+    for (i, list_type) in arrays {
+        let (Some(Some(bytes)), Some(slot)) = (portal.parameters.get(i), values.get_mut(i)) else {
+            continue;
+        };
+        let text = parameter_text(bytes, i)?;
+        slot.value = list_from_text(text, &list_type).map_err(|e| pg_error(&e))?;
     }
     for i in lenient {
         let (Some(Some(DataType::Timestamp(unit, tz))), Some(slot)) =
@@ -187,12 +234,7 @@ pub fn bind_parameters<S: Clone>(
         let micros = match portal.parameters.get(i).and_then(Option::as_ref) {
             None => None,
             Some(bytes) => {
-                let text = std::str::from_utf8(bytes).map_err(|_| {
-                    user_error(
-                        sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
-                        format!("parameter ${} is not valid UTF-8", i + 1),
-                    )
-                })?;
+                let text = parameter_text(bytes, i)?;
                 Some(parse_timestamp_micros(text).ok_or_else(|| {
                     user_error(
                         sqlstate::INVALID_DATETIME_FORMAT,
@@ -207,6 +249,60 @@ pub fn bind_parameters<S: Clone>(
         slot.value = timestamp_scalar(micros, unit, tz.clone());
     }
     Ok(ParamValues::List(values))
+}
+
+fn parameter_text(bytes: &[u8], i: usize) -> PgWireResult<&str> {
+    std::str::from_utf8(bytes).map_err(|_| {
+        user_error(
+            sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+            format!("parameter ${} is not valid UTF-8", i + 1),
+        )
+    })
+}
+
+/// The list type a text-format parameter is read as, when it is an array: the array type the
+/// client declared, else the placeholder's list type.
+fn text_array_type<S>(
+    portal: &Portal<S>,
+    types: &[Option<DataType>],
+    i: usize,
+) -> Option<DataType> {
+    if !portal.parameter_format.is_text(i) || portal.parameters.get(i)?.is_none() {
+        return None;
+    }
+    let inferred = types.get(i).cloned().flatten();
+    match portal.statement.parameter_types.get(i).cloned().flatten() {
+        Some(declared) if declared != Type::UNKNOWN => {
+            declared_list_type(&declared, inferred.as_ref())
+        }
+        _ => inferred.filter(|t| matches!(t, DataType::List(_))),
+    }
+}
+
+/// The list type of a declared PostgreSQL array type (`None` for other types).
+fn declared_list_type(declared: &Type, inferred: Option<&DataType>) -> Option<DataType> {
+    let element = match *declared {
+        Type::BOOL_ARRAY => DataType::Boolean,
+        Type::INT2_ARRAY => DataType::Int16,
+        Type::INT4_ARRAY => DataType::Int32,
+        Type::INT8_ARRAY => DataType::Int64,
+        Type::FLOAT4_ARRAY => DataType::Float32,
+        Type::FLOAT8_ARRAY => DataType::Float64,
+        Type::TEXT_ARRAY | Type::VARCHAR_ARRAY | Type::BPCHAR_ARRAY => DataType::Utf8,
+        Type::DATE_ARRAY => DataType::Date32,
+        Type::TIMESTAMP_ARRAY => DataType::Timestamp(TimeUnit::Microsecond, None),
+        Type::TIMESTAMPTZ_ARRAY => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        Type::NUMERIC_ARRAY => match inferred {
+            Some(DataType::List(field))
+                if matches!(field.data_type(), DataType::Decimal128(..)) =>
+            {
+                field.data_type().clone()
+            }
+            _ => DataType::Decimal128(38, 10),
+        },
+        _ => return None,
+    };
+    Some(list_type_like(&element))
 }
 
 /// A text-format parameter for a timestamp placeholder, sent as text or untyped (typed

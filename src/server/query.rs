@@ -57,9 +57,15 @@ impl QueryService {
                 type_introspection::answer(conn.session.ctx(), &oids).await?
             }
             Prepared::CopyOut(plan, copy_format) => {
-                // The query runs as any other, in text format; its rows become COPY data.
+                // The query runs as any other, in text format (binary for the binary
+                // format); its rows become COPY data.
+                let rows_format = if copy_format.binary {
+                    Format::UnifiedBinary
+                } else {
+                    Format::UnifiedText
+                };
                 let rows = self
-                    .run_plan(conn, plan, params, &Format::UnifiedText, format_options)
+                    .run_plan(conn, plan, params, &rows_format, format_options)
                     .await?;
                 return Ok(match rows {
                     Response::Query(rows) => {

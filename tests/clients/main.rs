@@ -1,7 +1,8 @@
 //! Every client an analyst or a BI tool brings, against the real server on sample_data, with
 //! the answers checked: psql, pgjdbc (the driver of Metabase and DBeaver), Grafana's queries
-//! (its macros expanded as Grafana does, sent over the extended protocol as pgx does), and the
-//! Python clients (psycopg 3, asyncpg, SQLAlchemy 2, pandas). `.ci/run` installs them all and
+//! (its macros expanded as Grafana does, sent over the extended protocol as pgx does), the
+//! Python clients (psycopg 3, asyncpg, SQLAlchemy 2, pandas, polars over ConnectorX) and the
+//! Node.js ones (node-postgres, postgres.js). `.ci/run` installs them all and
 //! sets `CALLQA_REQUIRE_CLIENTS`, so in CI a missing client fails instead of skipping.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
@@ -10,6 +11,7 @@ mod common;
 mod grafana;
 mod jdbc;
 mod metabase;
+mod node;
 mod psql;
 mod python;
 

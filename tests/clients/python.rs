@@ -253,3 +253,123 @@ async fn named_cursors_of_psycopg_psycopg2_and_sqlalchemy_stream_the_plain_query
     assert_eq!(out["psycopg"]["billing"], billing);
     server.stop().await;
 }
+
+fn elements(value: &Value) -> &[Value] {
+    value.as_array().expect("an array")
+}
+
+/// Per queue: calls, longest talk, first call (RFC 3339) and mean talk, from tokio-postgres.
+async fn per_queue_summary(server: &TestServer) -> serde_json::Map<String, Value> {
+    let client = server.connect().await;
+    client
+        .query(
+            "select queue, count(*), max(talk_ms), min(started_at), avg(talk_ms::float8) \
+             from calls group by queue order by queue",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let first: chrono::DateTime<chrono::Utc> = r.get(3);
+            let summary = serde_json::json!([
+                r.get::<_, i64>(1),
+                r.get::<_, i64>(2),
+                first.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+                r.get::<_, f64>(4),
+            ]);
+            (r.get::<_, String>(0), summary)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn psycopg_binary_and_text_copy_give_the_query_rows_and_lists_bind_as_arrays() {
+    let Some(python) = python_with(&["psycopg"]) else {
+        return;
+    };
+    let server = TestServer::start().await;
+    // The script asserts the binary and the text COPY rows equal the query's rows.
+    let out = run_script(&python, "copy_clients.py", &server, &["psycopg"]);
+    let client = server.connect().await;
+    let row = client
+        .query_one(
+            "select count(*), sum(talk_ms)::bigint, count(*) filter (where complaint) from calls",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["rows"], row.get::<_, i64>(0));
+    assert_eq!(out["talk_ms"], row.get::<_, i64>(1));
+    assert_eq!(out["complaints"], row.get::<_, i64>(2));
+    let first = client
+        .query_one(
+            "select call_id, started_at, talk_ms from calls order by call_id limit 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let started: chrono::DateTime<chrono::Utc> = first.get(1);
+    assert_eq!(
+        out["first"],
+        serde_json::json!([
+            first.get::<_, String>(0),
+            started.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+            first.get::<_, i64>(2)
+        ])
+    );
+    let agents: Vec<String> = client
+        .query("select agent_id || ',' || name from agents limit 2", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        out["csv_lines"],
+        serde_json::json!(["agent_id,name", agents[0], agents[1]])
+    );
+    assert_eq!(
+        out["billing_or_sales"],
+        count(
+            &server,
+            "select count(*) from calls where queue in ('billing', 'sales')"
+        )
+        .await
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polars_read_database_uri_over_connectorx_binary_copy_matches_tokio_postgres() {
+    let Some(python) = python_with(&["polars", "connectorx", "pyarrow"]) else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let out = run_script(&python, "copy_clients.py", &server, &["polars"]);
+    let expected = per_queue_summary(&server).await;
+    let seen = out["per_queue"].as_object().unwrap();
+    assert_eq!(
+        seen.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (queue, want) in &expected {
+        let (got, want) = (elements(&seen[queue]), elements(want));
+        // Counts, maxima and instants exactly; the mean to 1e-9 (summation order varies).
+        assert_eq!(got[..3], want[..3], "{queue}");
+        let (got, want) = (got[3].as_f64().unwrap(), want[3].as_f64().unwrap());
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs(),
+            "{queue}: {got} vs {want}"
+        );
+    }
+    assert_eq!(
+        out["calls_shape"],
+        serde_json::json!([server.rows_of("calls"), 21])
+    );
+    assert_eq!(
+        out["complaints"],
+        count(&server, "select count(*) from calls where complaint").await
+    );
+    server.stop().await;
+}

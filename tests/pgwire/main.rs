@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
 mod access;
+mod array_literals;
 #[path = "../common/mod.rs"]
 mod common;
+mod copy_out;
 mod cursors;
 mod faults;
 mod functions;

@@ -7,4 +7,5 @@ pub mod keyword_search;
 pub mod postgres_numeric;
 pub mod rounding_integer_casts;
 pub mod session_zone_casts;
+pub mod text_to_array_casts;
 pub mod utc_interval_arithmetic;

@@ -129,7 +129,7 @@ fn timestamp_literal(
 /// Microseconds since the epoch of `text` read as PostgreSQL reads a timestamp: as an instant
 /// (`with_zone`; zone-less text is wall time in `session`) or as a wall time (any zone in the
 /// text ignored). `None` for text this reader does not know.
-fn parse_timestamp(text: &str, with_zone: bool, session: Tz) -> Option<i64> {
+pub(crate) fn parse_timestamp(text: &str, with_zone: bool, session: Tz) -> Option<i64> {
     let text = text.trim();
     let (date, rest) = split_date(text)?;
     let rest = rest.trim_start_matches(['T', 't', ' ']);
