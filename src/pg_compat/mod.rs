@@ -40,6 +40,7 @@ mod statement_rewrites;
 mod to_char;
 mod to_regtype;
 mod value_size_limits;
+mod width_bucket;
 
 use std::sync::Arc;
 
@@ -124,6 +125,16 @@ pub fn register_functions(ctx: &SessionContext) {
     ctx.register_udf(numeric_division::udf().as_ref().clone());
     ctx.register_udf(round_half_even::udf().as_ref().clone());
     ctx.register_udf(at_time_zone::udf());
+    ctx.register_udf(width_bucket::udf());
+    // PostgreSQL's names for DataFusion's var_samp and signum.
+    use datafusion::execution::FunctionRegistry;
+    for (name, alias) in [("var_samp", "variance"), ("signum", "sign")] {
+        if let Ok(udaf) = ctx.udaf(name) {
+            ctx.register_udaf(udaf.as_ref().clone().with_aliases([alias]));
+        } else if let Ok(udf) = ctx.udf(name) {
+            ctx.register_udf(udf.as_ref().clone().with_aliases([alias]));
+        }
+    }
     collations::register(ctx);
     // repeat, lpad, array_repeat, …: checked and reserved before they build.
     value_size_limits::register(ctx);

@@ -12,6 +12,7 @@
 //!   DataFusion's LIKE takes;
 //! - `x AT TIME ZONE 'zone'` is `at_time_zone(x, 'zone')`, PostgreSQL's conversion between
 //!   `timestamptz` and wall time ([`super::at_time_zone`]); DataFusion only relabels;
+//! - `mod(a, b)` is `a % b`;
 //! - `ARRAY(subquery)` is `(SELECT array_agg(e ORDER BY its sort keys) FROM (subquery) AS
 //!   s(e, keys…))`.
 //!
@@ -32,6 +33,43 @@ pub fn rewrite(expr: &Expr) -> Option<Expr> {
         .or_else(|| like_with_escape(expr))
         .or_else(|| array_of_subquery(expr))
         .or_else(|| at_time_zone(expr))
+        .or_else(|| modulo(expr))
+}
+
+/// `mod(a, b)` → `a % b` (the remainder with the dividend's sign, in both).
+fn modulo(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(Function {
+        name,
+        args: FunctionArguments::List(list),
+        over: None,
+        filter: None,
+        ..
+    }) = expr
+    else {
+        return None;
+    };
+    let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() else {
+        return None;
+    };
+    if !ident.value.eq_ignore_ascii_case("mod") || ident.quote_style.is_some() {
+        return None;
+    }
+    let [
+        datafusion::sql::sqlparser::ast::FunctionArg::Unnamed(
+            datafusion::sql::sqlparser::ast::FunctionArgExpr::Expr(a),
+        ),
+        datafusion::sql::sqlparser::ast::FunctionArg::Unnamed(
+            datafusion::sql::sqlparser::ast::FunctionArgExpr::Expr(b),
+        ),
+    ] = list.args.as_slice()
+    else {
+        return None;
+    };
+    Some(Expr::Nested(Box::new(Expr::BinaryOp {
+        left: Box::new(a.clone()),
+        op: BinaryOperator::Modulo,
+        right: Box::new(b.clone()),
+    })))
 }
 
 /// `x AT TIME ZONE z` → `at_time_zone(x, z)`.

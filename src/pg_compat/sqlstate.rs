@@ -5,6 +5,8 @@
 
 /// `22003` numeric_value_out_of_range.
 pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+/// `2201G` invalid_argument_for_width_bucket_function.
+pub const INVALID_ARGUMENT_FOR_WIDTH_BUCKET: &str = "2201G";
 /// `22007` invalid_datetime_format.
 pub const INVALID_DATETIME_FORMAT: &str = "22007";
 /// `22012` division_by_zero.

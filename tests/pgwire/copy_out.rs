@@ -85,7 +85,7 @@ async fn binary_copy_decodes_to_the_values_of_the_text_rows() {
     let server = TestServer::start().await;
     let client = server.connect().await;
     let query = "select call_id, started_at, talk_ms, transfers, complaint, date, \
-                 talk_ms / 1000.0 as talk_s from calls order by call_id limit 50";
+                 talk_ms / 1000.0::float8 as talk_s from calls order by call_id limit 50";
     let types = [
         Type::TEXT,
         Type::TIMESTAMPTZ,

@@ -5,8 +5,8 @@
 //! their integer binary expressions are switched to DataFusion's checked kernels (constants
 //! are checked before folding by
 //! [`CheckedConstantArithmetic`](crate::planner::logical::checked_constant_arithmetic::CheckedConstantArithmetic)).
-//! Not covered: GROUP BY and join keys, and `sum` itself (DataFusion's `sum(bigint)` is a
-//! wrapping `bigint`, PostgreSQL's a `numeric`).
+//! Not covered: GROUP BY and join keys (`sum(bigint)` is PostgreSQL's `numeric`, see
+//! [`PostgresNumeric`](crate::planner::logical::postgres_numeric::PostgresNumeric)).
 
 use std::sync::Arc;
 
