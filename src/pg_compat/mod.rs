@@ -11,16 +11,20 @@
 //! `sqlstate` every SQLSTATE callqa sends as a named constant, with the typed refusals.
 
 mod advisory_locks;
+mod boolean_literals;
 pub mod catalog;
+mod catalog_casts;
 mod client_queries;
 mod collations;
 mod column_names;
 mod copy_to_stdout;
 mod current_setting;
+mod format;
 mod json_build_object;
 mod operator_forms;
 mod parser;
 mod postgres_forms;
+mod quote;
 mod rewrite;
 mod sequences;
 mod session_identity;
@@ -81,8 +85,15 @@ pub fn size_pretty(bytes: i64) -> String {
     format!("{size} {unit}")
 }
 
-/// Registers the Postgres compatibility functions (replacing DataFusion's `version()`).
-pub fn register_functions(ctx: &SessionContext) {
+/// Registers the Postgres compatibility functions (replacing DataFusion's `version()`) and
+/// the rewrite that reads quoted literals compared with booleans as booleans.
+pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()> {
+    boolean_literals::register(ctx)?;
+    // quote_ident / quote_literal / quote_nullable, and format's %I and %L.
+    quote::register(ctx);
+    format::register(ctx);
+    // psqlODBC reads the encoding at connect; PostgreSQL types it `name`.
+    ctx.register_udf(catalog::NameValue::udf("getdatabaseencoding", "UTF8"));
     // psql `\dt+` shows sizes through pg_size_pretty.
     ctx.register_udf(create_udf(
         "pg_size_pretty",
@@ -121,6 +132,15 @@ pub fn register_functions(ctx: &SessionContext) {
             ))))
         }),
     ));
+    // ADBC lists schemas with `oid = pg_my_temp_schema()`: a session of callqa has none (0).
+    ctx.register_udf(create_udf(
+        "pg_my_temp_schema",
+        vec![],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(|_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Int32(Some(0))))),
+    ));
+    Ok(())
 }
 
 /// Registers the functions whose state belongs to one connection in its session: advisory

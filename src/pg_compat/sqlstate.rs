@@ -5,6 +5,8 @@
 
 /// `22003` numeric_value_out_of_range.
 pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+/// `22004` null_value_not_allowed.
+pub const NULL_VALUE_NOT_ALLOWED: &str = "22004";
 /// `22007` invalid_datetime_format.
 pub const INVALID_DATETIME_FORMAT: &str = "22007";
 /// `22012` division_by_zero.
@@ -47,6 +49,8 @@ pub const UNDEFINED_COLUMN: &str = "42703";
 pub const UNDEFINED_OBJECT: &str = "42704";
 /// `42804` datatype_mismatch.
 pub const DATATYPE_MISMATCH: &str = "42804";
+/// `42809` wrong_object_type.
+pub const WRONG_OBJECT_TYPE: &str = "42809";
 /// `42883` undefined_function.
 pub const UNDEFINED_FUNCTION: &str = "42883";
 /// `42P01` undefined_table.

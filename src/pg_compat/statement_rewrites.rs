@@ -8,6 +8,7 @@
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 
+use super::catalog_casts::rewrite_catalog_casts;
 use super::sqlstate::{self, Refusal};
 use super::{
     PgSettings, name_unnamed_columns, rewrite_postgres_forms, rewrite_postgres_syntax,
@@ -17,7 +18,9 @@ use super::{
 /// Rewrites `statement` in place, in order:
 /// 1. unnamed select-list columns get PostgreSQL's names (`count`, `?column?`), before
 ///    `current_setting(...)` becomes a literal so that column stays `current_setting`;
-/// 2. `current_setting('name')` becomes the session's value (42704 for an unknown name);
+/// 2. `current_setting('name')` becomes the session's value (42704 for an unknown name),
+///    and casts to the catalog's types (`::regtype`, `::name`) their functions
+///    ([`rewrite_catalog_casts`]), once the columns have their names;
 /// 3. query forms DataFusion plans only elsewhere: sort keys with subqueries, `x IN
 ///    (subquery)` in a select list ([`rewrite_postgres_forms`]);
 /// 4. catalog-query syntax: `(expr).field`, `_pg_expandarray`, `generate_subscripts`,
@@ -30,6 +33,7 @@ pub fn rewrite_statement(
     name_unnamed_columns(statement);
     substitute_current_setting(statement, settings)
         .map_err(|message| Refusal::error(sqlstate::UNDEFINED_OBJECT, message))?;
+    rewrite_catalog_casts(statement);
     rewrite_postgres_forms(statement, ctx);
     rewrite_postgres_syntax(statement);
     Ok(())

@@ -231,6 +231,8 @@ fn register_definitions(ctx: &SessionContext, facts: &Arc<Facts>) {
             vec![
                 TypeSignature::Exact(vec![DataType::Int32]),
                 TypeSignature::Exact(vec![DataType::Int32, DataType::Int32, DataType::Boolean]),
+                // SQLAlchemy passes the column as `ord + 1`, a bigint.
+                TypeSignature::Exact(vec![DataType::Int32, DataType::Int64, DataType::Boolean]),
             ],
             Volatility::Stable,
         ),
@@ -408,7 +410,7 @@ fn int32_arg(array: &ArrayRef) -> Result<Int32Array> {
 type Body = dyn Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync;
 
 /// A catalog function: a name, a signature and a body over whole arrays.
-struct CatalogFunction {
+pub(super) struct CatalogFunction {
     name: &'static str,
     signature: Signature,
     return_type: DataType,
@@ -417,7 +419,7 @@ struct CatalogFunction {
 
 impl CatalogFunction {
     /// The function as a DataFusion UDF.
-    fn udf(
+    pub(super) fn udf(
         name: &'static str,
         signature: Signature,
         return_type: DataType,
