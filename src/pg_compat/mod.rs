@@ -92,6 +92,7 @@ pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()>
     // quote_ident / quote_literal / quote_nullable, and format's %I and %L.
     quote::register(ctx);
     format::register(ctx);
+    current_setting::register(ctx);
     // psqlODBC reads the encoding at connect; PostgreSQL types it `name`.
     ctx.register_udf(catalog::NameValue::udf("getdatabaseencoding", "UTF8"));
     // psql `\dt+` shows sizes through pg_size_pretty.

@@ -9,7 +9,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 
 use super::catalog_casts::rewrite_catalog_casts;
-use super::sqlstate::{self, Refusal};
+use super::sqlstate::Refusal;
 use super::{
     PgSettings, name_unnamed_columns, rewrite_postgres_forms, rewrite_postgres_syntax,
     substitute_current_setting,
@@ -32,7 +32,7 @@ pub fn rewrite_statement(
 ) -> datafusion::error::Result<()> {
     name_unnamed_columns(statement);
     substitute_current_setting(statement, settings)
-        .map_err(|message| Refusal::error(sqlstate::UNDEFINED_OBJECT, message))?;
+        .map_err(|(code, message)| Refusal::error(code, message))?;
     rewrite_catalog_casts(statement);
     rewrite_postgres_forms(statement, ctx);
     rewrite_postgres_syntax(statement);

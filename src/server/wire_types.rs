@@ -137,6 +137,10 @@ pub fn pg_fields(
             // Catalog `name` / `"char"` columns are text in Arrow: same bytes, PostgreSQL's type.
             let pg_type = if field.metadata().contains_key(JSON_KEY) {
                 Some(Type::JSON)
+            } else if field.data_type() == &DataType::Null {
+                // An untyped NULL (`select NULL`): PostgreSQL resolves an unknown-typed
+                // output column to text.
+                Some(Type::TEXT)
             } else {
                 crate::pg_compat::catalog::wire_type(field).map(|t| {
                     if info.format() == FieldFormat::Text && text_mark(t.oid()).is_some() {

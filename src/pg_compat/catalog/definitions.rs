@@ -1,6 +1,7 @@
 //! `pg_get_viewdef(view [, pretty])` and `pg_get_functiondef(function)`: the SQL that
 //! defines a view (psql `\d+ VIEW`, `\sv`, SQLAlchemy's `get_view_definition`) or a function
-//! (psql `\sf`, pgcli), as PostgreSQL prints them.
+//! (psql `\sf`, pgcli), as PostgreSQL prints them; and the parts psql's `\df` shows,
+//! `pg_get_function_arguments` / `_identity_arguments` / `_result`, for every function.
 //!
 //! A view's definition is the query callqa created it with; a view the rule store serves
 //! (`qa_rules`) has no SQL and so no definition (NULL). A function's is written from its
@@ -72,6 +73,48 @@ pub async fn register(ctx: &SessionContext, facts: &Facts, names: &Arc<ObjectNam
     ));
 
     let functions = Arc::new(function_definitions(ctx, names).await?);
+    // psql `\df`, pgjdbc `getFunctions`: a function's result and arguments as text.
+    for (name, text) in [
+        (
+            "pg_get_function_result",
+            FunctionText::result as fn(&FunctionText) -> &str,
+        ),
+        ("pg_get_function_arguments", FunctionText::arguments),
+        (
+            "pg_get_function_identity_arguments",
+            FunctionText::arguments,
+        ),
+    ] {
+        let functions = Arc::clone(&functions);
+        ctx.register_udf(CatalogFunction::udf(
+            name,
+            Signature::exact(vec![DataType::Int32], Volatility::Stable),
+            DataType::Utf8,
+            move |args| {
+                let oids = cast(&args[0], &DataType::Int32)?;
+                let texts: StringArray = oids
+                    .as_primitive::<Int32Type>()
+                    .iter()
+                    .map(|oid| oid.and_then(|oid| functions.get(&oid)).map(text))
+                    .collect();
+                Ok(Arc::new(texts))
+            },
+        ));
+    }
+    // No function or rule of callqa's has a SQL body or rule text of its own.
+    for name in ["pg_get_function_sqlbody", "pg_get_ruledef"] {
+        ctx.register_udf(CatalogFunction::udf(
+            name,
+            Signature::variadic_any(Volatility::Stable),
+            DataType::Utf8,
+            |args| {
+                Ok(datafusion::arrow::array::new_null_array(
+                    &DataType::Utf8,
+                    args[0].len(),
+                ))
+            },
+        ));
+    }
     ctx.register_udf(CatalogFunction::udf(
         "pg_get_functiondef",
         Signature::exact(vec![DataType::Int32], Volatility::Stable),
@@ -81,8 +124,14 @@ pub async fn register(ctx: &SessionContext, facts: &Facts, names: &Arc<ObjectNam
             let mut texts = Vec::with_capacity(oids.len());
             for oid in oids.as_primitive::<Int32Type>().iter() {
                 texts.push(match oid.and_then(|oid| functions.get(&oid)) {
-                    Some(Definition::Function(text)) => Some(text.clone()),
-                    Some(Definition::Aggregate(name)) => {
+                    Some(FunctionText {
+                        definition: Definition::Function(text),
+                        ..
+                    }) => Some(text.clone()),
+                    Some(FunctionText {
+                        definition: Definition::Aggregate(name),
+                        ..
+                    }) => {
                         return Err(Refusal::error(
                             sqlstate::WRONG_OBJECT_TYPE,
                             format!("\"{name}\" is an aggregate function"),
@@ -106,6 +155,24 @@ fn view_definition(create: &str) -> Option<String> {
     Some(format!(" {query};"))
 }
 
+/// A function's texts: `pg_get_function_arguments`, `pg_get_function_result`,
+/// `pg_get_functiondef`.
+struct FunctionText {
+    arguments: String,
+    result: String,
+    definition: Definition,
+}
+
+impl FunctionText {
+    fn arguments(&self) -> &str {
+        &self.arguments
+    }
+
+    fn result(&self) -> &str {
+        &self.result
+    }
+}
+
 /// What `pg_get_functiondef` answers for one function.
 enum Definition {
     Function(String),
@@ -118,7 +185,7 @@ enum Definition {
 async fn function_definitions(
     ctx: &SessionContext,
     names: &ObjectNames,
-) -> Result<HashMap<i32, Definition>> {
+) -> Result<HashMap<i32, FunctionText>> {
     let batches = ctx
         .sql(
             "select oid, pronamespace, proname, prokind, provolatile, proparallel, proisstrict, \
@@ -150,10 +217,6 @@ async fn function_definitions(
         for row in 0..batch.num_rows() {
             let oid = oids.as_primitive::<Int32Type>().value(row);
             let name = &proc_names[row];
-            if kinds[row] == "a" {
-                out.insert(oid, Definition::Aggregate(name.clone()));
-                continue;
-            }
             let list = |lists: &datafusion::arrow::array::ListArray| -> Vec<String> {
                 if lists.is_null(row) {
                     return Vec::new();
@@ -186,11 +249,23 @@ async fn function_definitions(
                 14 => "sql",
                 _ => "internal",
             };
+            let arguments = signature.arguments();
+            let result = signature.returns(returns_set.value(row), &result);
+            if kinds[row] == "a" {
+                let definition = Definition::Aggregate(name.clone());
+                out.insert(
+                    oid,
+                    FunctionText {
+                        arguments,
+                        result,
+                        definition,
+                    },
+                );
+                continue;
+            }
             let mut text = format!(
-                "CREATE OR REPLACE FUNCTION {}.{name}({})\n RETURNS {}\n LANGUAGE {language}\n",
+                "CREATE OR REPLACE FUNCTION {}.{name}({arguments})\n RETURNS {result}\n LANGUAGE {language}\n",
                 names.text(REGNAMESPACE, schemas.as_primitive::<Int32Type>().value(row)),
-                signature.arguments(),
-                signature.returns(returns_set.value(row), &result),
             );
             let mut traits = String::new();
             if kinds[row] == "w" {
@@ -229,7 +304,15 @@ async fn function_definitions(
                 text.push('\n');
             }
             let _ = writeln!(text, "AS $function${}$function$", sources[row]);
-            out.insert(oid, Definition::Function(text));
+            let definition = Definition::Function(text);
+            out.insert(
+                oid,
+                FunctionText {
+                    arguments,
+                    result,
+                    definition,
+                },
+            );
         }
     }
     Ok(out)

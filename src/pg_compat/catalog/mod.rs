@@ -59,25 +59,9 @@ pub(crate) struct Function {
     /// `f`unction, `a`ggregate or `w`indow.
     pub(crate) kind: &'static str,
     pub(crate) arguments: Vec<(Option<String>, Type)>,
-    /// The result type's `format_type` spelling.
-    pub(crate) result: String,
     pub(crate) result_oid: u32,
     pub(crate) volatility: Volatility,
     pub(crate) description: Option<String>,
-}
-
-impl Function {
-    /// `pg_get_function_arguments`: `text text, lang text`.
-    pub(crate) fn arguments_text(&self) -> String {
-        self.arguments
-            .iter()
-            .map(|(name, ty)| match name {
-                Some(name) => format!("{name} {}", display_name(ty)),
-                None => display_name(ty),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 /// A declared key's index, as `pg_index` / `pg_class` list it.

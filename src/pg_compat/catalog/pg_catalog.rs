@@ -298,6 +298,11 @@ async fn pg_attribute(
     let n = rows.num_rows();
     let rows = rows::set_column(&rows, "atthasdef", bools(false, n))?;
     batches.push(rows);
+    // No column has a compression method of its own: PostgreSQL shows '' (psql `\d+`).
+    let batches = batches
+        .iter()
+        .map(|b| rows::set_column(b, "attcompression", strings(vec![""; b.num_rows()])))
+        .collect::<Result<Vec<_>>>()?;
     Ok(rows::table(schema, batches)?)
 }
 
