@@ -51,6 +51,7 @@ pub use copy_to_stdout::{CopyFormat, copy_to_stdout};
 pub use current_setting::substitute_current_setting;
 pub use parser::parse as parse_statements;
 pub use postgres_forms::rewrite_postgres_forms;
+pub(crate) use quote::quote_ident;
 pub use rewrite::rewrite_postgres_syntax;
 pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,

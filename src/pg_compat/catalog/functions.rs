@@ -603,6 +603,15 @@ impl ScalarUDFImpl for CatalogFunction {
             .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let result = (self.body)(&arrays)?;
         if all_scalar && result.len() == 1 {
+            // A list stays itself (its element field keeps its marks; `try_from_array`
+            // would rebuild it without them).
+            if let DataType::List(_) = result.data_type() {
+                return Ok(ColumnarValue::Scalar(
+                    datafusion::scalar::ScalarValue::List(Arc::new(
+                        result.as_list::<i32>().clone(),
+                    )),
+                ));
+            }
             return Ok(ColumnarValue::Scalar(
                 datafusion::scalar::ScalarValue::try_from_array(&result, 0)?,
             ));

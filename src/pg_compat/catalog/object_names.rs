@@ -35,8 +35,8 @@ const OWNER: (i32, &str) = (10, "postgres");
 pub struct ObjectNames {
     types: HashMap<i32, String>,
     relations: HashMap<i32, String>,
-    /// Function oid -> (shown name, argument type oids).
-    functions: HashMap<i32, (String, Vec<i32>)>,
+    /// Function oid -> (`regproc` text, name as `regprocedure` writes it, argument types).
+    functions: HashMap<i32, (String, String, Vec<i32>)>,
     namespaces: HashMap<i32, String>,
     roles: HashMap<i32, String>,
     type_oids: HashMap<String, i32>,
@@ -96,6 +96,7 @@ impl ObjectNames {
             .await?
             .collect()
             .await?;
+        let mut functions = Vec::new();
         for batch in &batches {
             let oids = batch.column(0).as_primitive::<Int32Type>();
             let proc_names = string_column(batch, 1)?;
@@ -114,15 +115,26 @@ impl ObjectNames {
                 } else {
                     Vec::new()
                 };
-                let shown = qualified(schema, &name);
-                names
-                    .function_oids
-                    .entry(name)
-                    .or_insert_with(|| oids.value(row));
-                names
-                    .functions
-                    .insert(oids.value(row), (shown, argument_oids));
+                functions.push((oids.value(row), name, schema.to_owned(), argument_oids));
             }
+        }
+        let mut overloads: HashMap<&str, usize> = HashMap::new();
+        for (_, name, _, _) in &functions {
+            *overloads.entry(name.as_str()).or_default() += 1;
+        }
+        for (oid, name, schema, argument_oids) in &functions {
+            // `regproc` names an overloaded function with its schema, as `regprocout` does
+            // (the bare name would not say which one).
+            let shown = if overloads.get(name.as_str()).copied().unwrap_or(0) > 1 {
+                format!("{}.{}", quote_ident(schema), quote_ident(name))
+            } else {
+                qualified(schema, name)
+            };
+            names.function_oids.entry(name.clone()).or_insert(*oid);
+            names.functions.insert(
+                *oid,
+                (shown, qualified(schema, name), argument_oids.clone()),
+            );
         }
         names.roles.insert(OWNER.0, OWNER.1.to_owned());
         Ok(names)
@@ -155,8 +167,8 @@ impl ObjectNames {
         let name = match mark {
             REGTYPE => self.types.get(&oid).cloned(),
             REGCLASS => self.relations.get(&oid).cloned(),
-            REGPROC => self.functions.get(&oid).map(|(name, _)| name.clone()),
-            REGPROCEDURE => self.functions.get(&oid).map(|(name, arguments)| {
+            REGPROC => self.functions.get(&oid).map(|(name, _, _)| name.clone()),
+            REGPROCEDURE => self.functions.get(&oid).map(|(_, name, arguments)| {
                 let types: Vec<String> = arguments.iter().map(|t| self.text(REGTYPE, *t)).collect();
                 format!("{name}({})", types.join(","))
             }),
@@ -208,28 +220,18 @@ fn qualified(schema: &str, name: &str) -> String {
     }
 }
 
-/// An identifier as PostgreSQL prints it: bare when it is lower case letters, digits and
-/// `_` (not first a digit), else in double quotes.
-pub fn quote_ident(name: &str) -> String {
-    let bare = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        // `"char"` is the one keyword among the built-in type names.
-        && name != "char";
-    if bare {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+/// An identifier as PostgreSQL prints it (`calls`, `"Calls"`, `"any"`).
+fn quote_ident(name: &str) -> String {
+    crate::pg_compat::quote_ident(name)
 }
 
-/// `format_type(oid, NULL)` of a non-array built-in type: its SQL name where it has one.
+/// `format_type(oid, NULL)` of a non-array built-in type: its SQL name where it has one (the
+/// keywords among these stay bare), else the quoted name (`"char"`, `"any"`).
 fn type_display(typname: &str) -> String {
     match typname {
+        "bit" => "bit",
+        "numeric" => "numeric",
+        "interval" => "interval",
         "bool" => "boolean",
         "int2" => "smallint",
         "int4" => "integer",
@@ -395,6 +397,7 @@ mod tests {
         assert_eq!(quote_ident("calls"), "calls");
         assert_eq!(quote_ident("Calls"), "\"Calls\"");
         assert_eq!(quote_ident("char"), "\"char\"");
+        assert_eq!(quote_ident("any"), "\"any\"");
         assert_eq!(quote_ident("a b"), "\"a b\"");
         assert_eq!(quote_ident("1x"), "\"1x\"");
     }
@@ -405,6 +408,8 @@ mod tests {
         assert_eq!(type_display("timestamptz"), "timestamp with time zone");
         assert_eq!(type_display("char"), "\"char\"");
         assert_eq!(type_display("int2vector"), "int2vector");
+        assert_eq!(type_display("numeric"), "numeric");
+        assert_eq!(type_display("any"), "\"any\"");
     }
 
     #[test]
