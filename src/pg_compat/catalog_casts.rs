@@ -123,7 +123,7 @@ mod tests {
     fn other_casts_and_array_literals_stay() {
         assert_eq!(
             rewritten("select x::text, '{1009}'::oid[], x::name[] from t"),
-            "SELECT x::TEXT, '{1009}'::OID[], x::name[] FROM t"
+            "SELECT x::TEXT, '{1009}'::oid[], x::name[] FROM t"
         );
     }
 }

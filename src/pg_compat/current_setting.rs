@@ -58,7 +58,11 @@ pub fn substitute_current_setting(
             .args
             .iter()
             .filter_map(|arg| match arg {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) => Some(&v.value),
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))
+                    if !matches!(v.value, Value::Placeholder(_)) =>
+                {
+                    Some(&v.value)
+                }
                 _ => None,
             })
             .collect();
