@@ -238,7 +238,7 @@ async fn sqlalchemy_reflects_tables_and_views_and_pandas_reads_a_whole_table() {
                 )
                 .await
                 .unwrap();
-            serde_json::Value::from(
+            Value::from(
                 rows.iter()
                     .map(|r| r.get::<_, String>(0))
                     .collect::<Vec<_>>(),

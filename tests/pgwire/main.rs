@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure should panic loudly
 
 mod access;
+mod catalog_types;
 #[path = "../common/mod.rs"]
 mod common;
 mod faults;
