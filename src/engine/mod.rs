@@ -330,7 +330,7 @@ async fn build_template(
     setup_pg_catalog(&ctx, DATABASE, EmptyContextProvider).map_err(|e| *e)?;
     callqa_udfs::register_all(&ctx);
     crate::planner::register_function_rewrites(&ctx)?;
-    pg_compat::register_functions(&ctx);
+    pg_compat::register_functions(&ctx)?;
     register_qa(&ctx, rules)?;
     qa_views::create_views(&ctx).await?;
     if redact {

@@ -27,12 +27,44 @@ const FRAGMENTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Unqualified system catalog names cast to `regclass` (`'pg_class'::regclass`, as
-/// Metabase and pgjdbc write them): Postgres finds them in pg_catalog, which is always on
-/// the search path; datafusion-pg-catalog only looks in the current schema. `pg_` names are
-/// reserved for system catalogs, so qualifying them changes nothing else.
-static SYSTEM_REGCLASS: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"'(pg_[a-z_]+)'\s*::\s*(pg_catalog\.)?regclass").ok());
+/// A name cast to an oid type: `'calls'::regclass`, `'pg_catalog.array_in'::regproc`,
+/// `CAST('pg_catalog.pg_constraint' AS REGCLASS)`. Written as the function call of the same
+/// meaning (`regclass('calls')`, see `catalog::reg_functions`), the value keeps its type (it
+/// shows its name, its column is named after the type) and the name is looked up as
+/// PostgreSQL looks it up, on the search path, schema-qualified or not; datafusion-pg-catalog's
+/// parser would make it the oid of a subquery that finds `pg_class` only in the current
+/// schema and `pg_catalog.array_in` nowhere. Arrays (`'{…}'::regtype[]`) are left alone.
+static NAME_TO_OID_CASTS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    const TYPES: &str = "regclass|regtype|regproc|regprocedure|regnamespace|regrole";
+    [
+        format!(r"(?i)'([^']*)'\s*::\s*(?:pg_catalog\.)?({TYPES})\b(\s*\[)?"),
+        format!(r"(?i)\bCAST\s*\(\s*'([^']*)'\s+AS\s+(?:pg_catalog\.)?({TYPES})\s*(\)|\[)"),
+    ]
+    .iter()
+    .filter_map(|pattern| Regex::new(pattern).ok())
+    .collect()
+});
+
+/// `sql` with its name-to-oid casts written as function calls.
+fn name_to_oid_calls(sql: Cow<'_, str>) -> Cow<'_, str> {
+    let mut out = sql;
+    for pattern in NAME_TO_OID_CASTS.iter() {
+        if !pattern.is_match(&out) {
+            continue;
+        }
+        let replaced = pattern.replace_all(&out, |captures: &regex::Captures<'_>| {
+            let whole = captures.get(0).map_or("", |m| m.as_str());
+            let ending = captures.get(3).map_or("", |m| m.as_str());
+            if ending.trim_start().starts_with('[') {
+                return whole.to_owned();
+            }
+            let (name, function) = (&captures[1], captures[2].to_ascii_lowercase());
+            format!("{function}('{name}')")
+        });
+        out = Cow::Owned(replaced.into_owned());
+    }
+    out
+}
 
 static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     FRAGMENTS
@@ -53,16 +85,7 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 
 /// `sql` with every known fragment replaced.
 pub fn substitute(sql: &str) -> Cow<'_, str> {
-    let mut out = Cow::Borrowed(sql);
-    if let Some(regclass) = SYSTEM_REGCLASS.as_ref()
-        && regclass.is_match(&out)
-    {
-        out = Cow::Owned(
-            regclass
-                .replace_all(&out, "'pg_catalog.$1'::regclass")
-                .into_owned(),
-        );
-    }
+    let mut out = name_to_oid_calls(Cow::Borrowed(sql));
     for (pattern, replacement) in PATTERNS.iter() {
         if pattern.is_match(&out) {
             out = Cow::Owned(pattern.replace_all(&out, *replacement).into_owned());
@@ -78,14 +101,24 @@ mod tests {
     #[test]
     fn every_fragment_compiles() {
         assert_eq!(PATTERNS.len(), FRAGMENTS.len());
-        assert!(SYSTEM_REGCLASS.is_some());
+        assert_eq!(NAME_TO_OID_CASTS.len(), 2);
     }
 
     #[test]
-    fn system_catalog_regclass_casts_are_qualified() {
+    fn name_to_oid_casts_become_calls() {
         assert_eq!(
-            substitute("d.classoid = 'pg_class'::regclass and x = 'calls'::regclass"),
-            "d.classoid = 'pg_catalog.pg_class'::regclass and x = 'calls'::regclass"
+            substitute(
+                "d.classoid = 'pg_class'::regclass and x = 'public.calls'::pg_catalog.REGCLASS"
+            ),
+            "d.classoid = regclass('pg_class') and x = regclass('public.calls')"
+        );
+        assert_eq!(
+            substitute("typinput = 'pg_catalog.array_in'::regproc, CAST('t' AS REGCLASS)"),
+            "typinput = regproc('pg_catalog.array_in'), regclass('t')"
+        );
+        assert_eq!(
+            substitute("x = any('{23,25}'::regtype[]), CAST('{1}' AS regtype[])"),
+            "x = any('{23,25}'::regtype[]), CAST('{1}' AS regtype[])"
         );
     }
 

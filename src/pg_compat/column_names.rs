@@ -148,7 +148,13 @@ fn figure_name(expr: &Expr) -> Option<(String, Strength)> {
         Expr::Identifier(ident) => strong(&ident.value.to_lowercase()),
         Expr::CompoundIdentifier(parts) => strong(&parts.last()?.value.to_lowercase()),
         Expr::Function(function) => {
-            strong(&function.name.0.last()?.as_ident()?.value.to_lowercase())
+            let name = function.name.0.last()?.as_ident()?.value.to_lowercase();
+            // `regclass('calls')` is what `'calls'::regclass` is sent as (see
+            // `client_queries`): named like the cast, by its type, weakly.
+            if NAME_CASTS.contains(&name.as_str()) && is_one_string_argument(function) {
+                return Some((name, Strength::Weak));
+            }
+            strong(&name)
         }
         Expr::Cast {
             expr, data_type, ..
@@ -184,6 +190,32 @@ fn figure_name(expr: &Expr) -> Option<(String, Strength)> {
         Expr::Subquery(query) => subquery_name(query),
         _ => None,
     }
+}
+
+/// The casts of a name to an oid that are written as calls.
+const NAME_CASTS: [&str; 6] = [
+    "regclass",
+    "regtype",
+    "regproc",
+    "regprocedure",
+    "regnamespace",
+    "regrole",
+];
+
+fn is_one_string_argument(function: &datafusion::sql::sqlparser::ast::Function) -> bool {
+    use datafusion::sql::sqlparser::ast::{
+        FunctionArg, FunctionArgExpr, FunctionArguments, Value, ValueWithSpan,
+    };
+    matches!(
+        &function.args,
+        FunctionArguments::List(list) if matches!(
+            list.args.as_slice(),
+            [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(ValueWithSpan {
+                value: Value::SingleQuotedString(_),
+                ..
+            })))]
+        )
+    )
 }
 
 /// A scalar subquery is named after its first output column.
@@ -283,6 +315,14 @@ mod tests {
             r#"SELECT talk_ms::TEXT AS "talk_ms" FROM calls"#
         );
         assert_eq!(renamed("select '1'::int"), r#"SELECT '1'::INT AS "int4""#);
+    }
+
+    #[test]
+    fn name_to_oid_casts_are_named_like_casts() {
+        assert_eq!(
+            renamed("select regclass('calls'), regclass('calls')::oid, regclass(x)"),
+            "SELECT regclass('calls') AS \"regclass\", regclass('calls')::oid AS \"oid\", regclass(x) AS \"regclass\u{1f}2\""
+        );
     }
 
     #[test]

@@ -15,19 +15,23 @@ pub mod array_in;
 mod array_literal;
 mod array_literal_forms;
 mod at_time_zone;
+mod boolean_literals;
 pub mod catalog;
+mod catalog_casts;
 mod client_queries;
 mod collations;
 mod column_names;
 mod copy_to_stdout;
 mod current_setting;
 mod cursor_statements;
+mod format;
 mod json_build_object;
 mod multiset_operations;
 pub mod numeric_division;
 mod operator_forms;
 mod parser;
 mod postgres_forms;
+mod quote;
 mod result_types;
 mod rewrite;
 pub mod round_half_even;
@@ -59,6 +63,7 @@ pub use cursor_statements::is_move as fetch_is_move;
 pub use multiset_operations::count_multiset_operations;
 pub use parser::parse as parse_statements;
 pub use postgres_forms::rewrite_postgres_forms;
+pub(crate) use quote::quote_ident;
 pub use result_types::use_postgres_result_types;
 pub use rewrite::rewrite_postgres_syntax;
 pub use settings::{
@@ -94,8 +99,16 @@ pub fn size_pretty(bytes: i64) -> String {
     format!("{size} {unit}")
 }
 
-/// Registers the Postgres compatibility functions (replacing DataFusion's `version()`).
-pub fn register_functions(ctx: &SessionContext) {
+/// Registers the Postgres compatibility functions (replacing DataFusion's `version()`) and
+/// the rewrite that reads quoted literals compared with booleans as booleans.
+pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()> {
+    boolean_literals::register(ctx)?;
+    // quote_ident / quote_literal / quote_nullable, and format's %I and %L.
+    quote::register(ctx);
+    format::register(ctx);
+    current_setting::register(ctx);
+    // psqlODBC reads the encoding at connect; PostgreSQL types it `name`.
+    ctx.register_udf(catalog::NameValue::udf("getdatabaseencoding", "UTF8"));
     // psql `\dt+` shows sizes through pg_size_pretty.
     ctx.register_udf(create_udf(
         "pg_size_pretty",
@@ -150,6 +163,15 @@ pub fn register_functions(ctx: &SessionContext) {
             ))))
         }),
     ));
+    // ADBC lists schemas with `oid = pg_my_temp_schema()`: a session of callqa has none (0).
+    ctx.register_udf(create_udf(
+        "pg_my_temp_schema",
+        vec![],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(|_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Int32(Some(0))))),
+    ));
+    Ok(())
 }
 
 /// Registers the functions whose state belongs to one connection in its session: advisory

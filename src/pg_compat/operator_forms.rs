@@ -130,13 +130,24 @@ fn qualified_operator(expr: &Expr) -> Option<Expr> {
     })
 }
 
-/// The text of a string literal.
-fn literal_text(expr: &Expr) -> Option<&str> {
+/// The text of a string literal, or of string literals concatenated (SQLAlchemy writes
+/// `LIKE 'pg/_' || '%' ESCAPE '/'`).
+fn literal_text(expr: &Expr) -> Option<std::borrow::Cow<'_, str>> {
     match expr {
         Expr::Value(ValueWithSpan {
             value: Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s),
             ..
-        }) => Some(s),
+        }) => Some(std::borrow::Cow::Borrowed(s)),
+        Expr::Nested(inner) => literal_text(inner),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::StringConcat,
+            right,
+        } => Some(std::borrow::Cow::Owned(format!(
+            "{}{}",
+            literal_text(left)?,
+            literal_text(right)?
+        ))),
         _ => None,
     }
 }
@@ -173,7 +184,7 @@ fn similar_to(expr: &Expr) -> Option<Expr> {
         return None;
     };
     let escape = escape_character(escape_char.as_ref())?;
-    let regex = similar_to_regex(literal_text(pattern)?, escape);
+    let regex = similar_to_regex(&literal_text(pattern)?, escape);
     Some(Expr::BinaryOp {
         left: expr.clone(),
         op: if *negated {
@@ -247,7 +258,7 @@ fn like_with_escape(expr: &Expr) -> Option<Expr> {
     if escape == Some('\\') {
         return None;
     }
-    let pattern = string(backslash_escaped(literal_text(pattern)?, escape));
+    let pattern = string(backslash_escaped(&literal_text(pattern)?, escape));
     let (negated, any, expr, escape_char) = (*negated, *any, subject.clone(), None);
     Some(if like {
         Expr::Like {

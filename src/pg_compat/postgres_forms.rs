@@ -14,8 +14,9 @@
 //!   the alias (or the function); DataFusion only knows table functions there. It becomes
 //!   `(SELECT f(…) AS s) AS s`.
 //! - A one-column set-returning function with a table alias and no column list
-//!   (`generate_series(…) AS i`) names its column after the alias; DataFusion calls it
-//!   `value`. It gets the column list `i(i)`.
+//!   (`generate_series(…) AS i`, `UNNEST(conkey) AS k`) names its column after the alias (an
+//!   unaliased `unnest(…)` is `unnest`); DataFusion calls it `value` (or after the
+//!   expression). It gets the column list `i(i)`.
 //! - A subquery in ORDER BY (`ORDER BY CASE WHEN x IN (SELECT …) THEN 0 ELSE 1 END, 1`,
 //!   Grafana's table list): DataFusion plans subqueries only in projections, filters and
 //!   joins. The sort keys become hidden columns of the query, sorted in an outer query:
@@ -78,6 +79,31 @@ impl VisitorMut for Rewriter<'_> {
     }
 
     fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_ordinality: false,
+            ..
+        } = factor
+            && array_exprs.len() == 1
+        {
+            // One array unnested in FROM: its column is named after the alias, or `unnest`
+            // (ADBC joins `CROSS JOIN UNNEST(conkey) AS conkeys` on `conkeys`).
+            let alias = alias.get_or_insert_with(|| TableAlias {
+                explicit: true,
+                name: Ident::new("unnest"),
+                columns: Vec::new(),
+                at: None,
+            });
+            if alias.columns.is_empty() {
+                alias.columns = vec![TableAliasColumnDef {
+                    name: alias.name.clone(),
+                    data_type: None,
+                }];
+            }
+            return ControlFlow::Continue(());
+        }
         let TableFactor::Table {
             name,
             alias,

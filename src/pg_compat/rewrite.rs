@@ -5,8 +5,12 @@
 //! - `information_schema._pg_expandarray(arr)`, a set-returning function pgjdbc calls in the
 //!   select list of its key queries, is `unnest(pg_expandarray(arr))`: each element with its
 //!   position, zipped with the other set-returning calls of the same list as Postgres does;
+//! - `generate_series(…)` as a select-list item (psqlODBC's foreign-key query numbers key
+//!   columns so) is `unnest(generate_series(…))`: a set of rows, as in PostgreSQL, not one
+//!   array (DataFusion's scalar `generate_series`);
 //! - `generate_subscripts(arr, 1)` (SQLAlchemy's key query, beside `unnest(arr)`) is
-//!   `unnest(generate_series(1, cardinality(arr)))`, zipped the same way;
+//!   `unnest(generate_series(array_lower(arr, 1), array_upper(arr, 1)))`, zipped the same
+//!   way;
 //! - a correlated scalar subquery over catalog tables that is not an aggregate
 //!   (`(SELECT pg_get_expr(…) FROM pg_catalog.pg_attrdef WHERE … = outer.col)`, SQLAlchemy's
 //!   column query) takes `max(…)` of its one value: DataFusion only decorrelates aggregated
@@ -30,6 +34,11 @@ struct Rewriter;
 impl VisitorMut for Rewriter {
     type Break = ();
 
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Self::Break> {
+        series_as_rows(query.body.as_mut());
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
         if let Some(replacement) = expand_array_call(expr)
             .or_else(|| super::operator_forms::rewrite(expr))
@@ -49,6 +58,29 @@ impl VisitorMut for Rewriter {
     }
 }
 
+/// Select-list items `generate_series(…)` of every SELECT of `body` → `unnest(…)` of them.
+fn series_as_rows(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            for item in &mut select.projection {
+                let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item
+                else {
+                    continue;
+                };
+                if call_arguments(expr, "generate_series").is_some() {
+                    let series = FunctionArg::Unnamed(FunctionArgExpr::Expr(expr.clone()));
+                    *expr = call("unnest", vec![series]);
+                }
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            series_as_rows(left);
+            series_as_rows(right);
+        }
+        _ => {}
+    }
+}
+
 /// `information_schema._pg_expandarray(arr)` → `unnest(pg_expandarray(arr))`.
 fn expand_array_call(expr: &Expr) -> Option<Expr> {
     let args = call_arguments(expr, "_pg_expandarray")?;
@@ -59,7 +91,9 @@ fn expand_array_call(expr: &Expr) -> Option<Expr> {
     ))
 }
 
-/// `generate_subscripts(arr, 1)` → `unnest(generate_series(1, cardinality(arr)))`.
+/// `generate_subscripts(arr, 1)` →
+/// `unnest(generate_series(array_lower(arr, 1), array_upper(arr, 1)))`: from 1 for an
+/// array, from 0 for an `int2vector` (the bounds know which), none for an empty one.
 fn subscripts(expr: &Expr) -> Option<Expr> {
     // callqa's arrays have one dimension; the dimension often arrives as a parameter.
     let [FunctionArg::Unnamed(FunctionArgExpr::Expr(array)), _] =
@@ -68,9 +102,12 @@ fn subscripts(expr: &Expr) -> Option<Expr> {
         return None;
     };
     let unnamed = |e: Expr| FunctionArg::Unnamed(FunctionArgExpr::Expr(e));
-    let one = Expr::value(Value::Number("1".to_owned(), false));
-    let length = call("cardinality", vec![unnamed(array.clone())]);
-    let positions = call("generate_series", vec![unnamed(one), unnamed(length)]);
+    let one = || Expr::value(Value::Number("1".to_owned(), false));
+    let bound = |name: &str| call(name, vec![unnamed(array.clone()), unnamed(one())]);
+    let positions = call(
+        "generate_series",
+        vec![unnamed(bound("array_lower")), unnamed(bound("array_upper"))],
+    );
     Some(call("unnest", vec![unnamed(positions)]))
 }
 
@@ -227,7 +264,7 @@ fn call_arguments<'a>(expr: &'a Expr, function: &str) -> Option<&'a [FunctionArg
     }
 }
 
-fn call(name: &str, args: Vec<FunctionArg>) -> Expr {
+pub(super) fn call(name: &str, args: Vec<FunctionArg>) -> Expr {
     Expr::Function(Function {
         name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
         uses_odbc_syntax: false,
@@ -274,10 +311,22 @@ mod tests {
     }
 
     #[test]
+    fn generate_series_in_a_select_list_is_rows() {
+        assert_eq!(
+            rewritten("select generate_series(1, 3) as i, x from t"),
+            "SELECT unnest(generate_series(1, 3)) AS i, x FROM t"
+        );
+        assert_eq!(
+            rewritten("select * from generate_series(1, 3)"),
+            "SELECT * FROM generate_series(1, 3)"
+        );
+    }
+
+    #[test]
     fn generate_subscripts_becomes_unnest_of_positions() {
         assert_eq!(
             rewritten("select unnest(i.indkey), generate_subscripts(i.indkey, 1) from i"),
-            "SELECT unnest(i.indkey), unnest(generate_series(1, cardinality(i.indkey))) FROM i"
+            "SELECT unnest(i.indkey), unnest(generate_series(array_lower(i.indkey, 1), array_upper(i.indkey, 1))) FROM i"
         );
     }
 

@@ -57,6 +57,9 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "postgres",
         "Sets the display format for interval values.",
     ),
+    // callqa compiles no expressions to machine code; asyncpg reads this before its type
+    // introspection (and turns JIT off when it is on).
+    ("jit", "off", "Allow JIT compilation."),
     ("lc_collate", "C.UTF-8", "Shows the collation order locale."),
     (
         "lc_ctype",

@@ -7,6 +7,8 @@
 pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
 /// `2201G` invalid_argument_for_width_bucket_function.
 pub const INVALID_ARGUMENT_FOR_WIDTH_BUCKET: &str = "2201G";
+/// `22004` null_value_not_allowed.
+pub const NULL_VALUE_NOT_ALLOWED: &str = "22004";
 /// `22007` invalid_datetime_format.
 pub const INVALID_DATETIME_FORMAT: &str = "22007";
 /// `22012` division_by_zero.

@@ -8,7 +8,8 @@
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 
-use super::sqlstate::{self, Refusal};
+use super::catalog_casts::rewrite_catalog_casts;
+use super::sqlstate::Refusal;
 use super::{
     PgSettings, count_multiset_operations, name_unnamed_columns, rewrite_postgres_forms,
     rewrite_postgres_syntax, substitute_current_setting, use_postgres_result_types,
@@ -19,7 +20,9 @@ use super::{
 ///    `current_setting(...)` becomes a literal so that column stays `current_setting`;
 /// 2. `EXCEPT ALL` / `INTERSECT ALL` count copies as PostgreSQL does
 ///    ([`count_multiset_operations`], which needs the names of step 1);
-/// 3. `current_setting('name')` becomes the session's value (42704 for an unknown name);
+/// 3. `current_setting('name')` becomes the session's value (42704 for an unknown name),
+///    and casts to the catalog's types (`::regtype`, `::name`) their functions
+///    ([`rewrite_catalog_casts`]), once the columns have their names;
 /// 4. query forms DataFusion plans only elsewhere: sort keys with subqueries, `x IN
 ///    (subquery)` in a select list ([`rewrite_postgres_forms`]);
 /// 5. catalog-query syntax: `(expr).field`, `_pg_expandarray`, `generate_subscripts`,
@@ -35,7 +38,8 @@ pub fn rewrite_statement(
     name_unnamed_columns(statement);
     count_multiset_operations(statement)?;
     substitute_current_setting(statement, settings)
-        .map_err(|message| Refusal::error(sqlstate::UNDEFINED_OBJECT, message))?;
+        .map_err(|(code, message)| Refusal::error(code, message))?;
+    rewrite_catalog_casts(statement);
     rewrite_postgres_forms(statement, ctx);
     rewrite_postgres_syntax(statement);
     use_postgres_result_types(statement);

@@ -138,7 +138,14 @@ fn fetched_rows(
         stream::iter(batches.into_iter().map(Ok)),
     ));
     let time_zone = super::wire_types::arrow_time_zone(conn.session.time_zone().as_deref());
-    let batches = super::wire_types::wire_stream(batches, time_zone, &fields);
+    let object_names = conn
+        .session
+        .ctx()
+        .state_ref()
+        .read()
+        .config()
+        .get_extension::<crate::pg_compat::catalog::ObjectNames>();
+    let batches = super::wire_types::wire_stream(batches, time_zone, &fields, object_names);
     let encode_fields = Arc::clone(&fields);
     let rows = batches.flat_map(move |batch| {
         let _counted = &reservation;

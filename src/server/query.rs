@@ -189,7 +189,14 @@ impl QueryService {
             }
         };
         let time_zone = super::wire_types::arrow_time_zone(time_zone.as_deref());
-        let batches = super::wire_types::wire_stream(batches, time_zone, &fields);
+        let object_names = conn
+            .session
+            .ctx()
+            .state_ref()
+            .read()
+            .config()
+            .get_extension::<crate::pg_compat::catalog::ObjectNames>();
+        let batches = super::wire_types::wire_stream(batches, time_zone, &fields, object_names);
         let engine = Arc::clone(engine);
         let rows = guarded_rows(
             batches,

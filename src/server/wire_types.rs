@@ -30,6 +30,9 @@ use pgwire::api::portal::Format;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::error::PgWireResult;
 use pgwire::types::format::FormatOptions;
+use postgres_types::Kind;
+
+use crate::pg_compat::catalog::{ObjectNames, text_mark, wire_text};
 
 /// Field metadata marking a column converted to JSON text for the wire (`json`), or to
 /// PostgreSQL's text of its type (`postgres_text`).
@@ -37,6 +40,15 @@ const JSON_KEY: &str = "callqa.wire";
 
 /// The [`JSON_KEY`] value of columns written by [`super::postgres_text`].
 const POSTGRES_TEXT: &str = "postgres_text";
+
+/// The [`JSON_KEY`] value of catalog columns written by
+/// [`crate::pg_compat::catalog::wire_text`] (`int2vector`, `regtype`, …), chosen by the type
+/// their RowDescription gives them (the physical plan may not carry the logical field's
+/// marks).
+const CATALOG_TEXT: &str = "catalog_text";
+
+/// The field metadata key holding the type oid of a [`CATALOG_TEXT`] column.
+const CATALOG_TYPE_KEY: &str = "callqa.wire_oid";
 
 /// Whether values of this type travel as `json`.
 fn travels_as_json(data_type: &DataType) -> bool {
@@ -125,8 +137,25 @@ pub fn pg_fields(
             // Catalog `name` / `"char"` columns are text in Arrow: same bytes, PostgreSQL's type.
             let pg_type = if field.metadata().contains_key(JSON_KEY) {
                 Some(Type::JSON)
+            } else if field.data_type() == &DataType::Null {
+                // An untyped NULL (`select NULL`): PostgreSQL resolves an unknown-typed
+                // output column to text.
+                Some(Type::TEXT)
             } else {
-                crate::pg_compat::catalog::wire_type(field)
+                crate::pg_compat::catalog::wire_type(field).map(|t| {
+                    if info.format() == FieldFormat::Text && text_mark(t.oid()).is_some() {
+                        // Written whole by `wire_text`: pgwire would quote the text of an
+                        // array type (`int2vector`, `regtype[]`) as one element.
+                        Type::new(
+                            t.name().to_owned(),
+                            t.oid(),
+                            Kind::Simple,
+                            t.schema().to_owned(),
+                        )
+                    } else {
+                        t
+                    }
+                })
             };
             // Duplicate names are marked apart inside (see `pg_compat::wire_name`).
             let name = crate::pg_compat::wire_name(info.name());
@@ -152,6 +181,7 @@ pub fn wire_stream(
     batches: SendableRecordBatchStream,
     time_zone: Option<Arc<str>>,
     fields: &[FieldInfo],
+    object_names: Option<Arc<ObjectNames>>,
 ) -> SendableRecordBatchStream {
     let schema = batches.schema();
     let wire = wire_schema(&schema, time_zone.as_ref());
@@ -159,13 +189,42 @@ pub fn wire_stream(
         let options = f.format_options();
         super::postgres_text::styles_supported(&options.date_style, &options.interval_style)
     });
-    let wire = if styles {
+    let catalog_text = |f: &FieldRef, info: &FieldInfo| {
+        (object_names.is_some() && info.format() == FieldFormat::Text)
+            .then(|| info.datatype().oid())
+            .filter(|oid| {
+                text_mark(*oid).is_some_and(|(_, array)| {
+                    matches!(
+                        (f.data_type(), array),
+                        (DataType::Int32, false) | (DataType::List(_), _)
+                    )
+                })
+            })
+    };
+    let any_catalog_text = wire
+        .fields()
+        .iter()
+        .zip(fields)
+        .any(|(f, info)| catalog_text(f, info).is_some());
+    let wire = if styles || any_catalog_text {
         Arc::new(Schema::new_with_metadata(
             wire.fields()
                 .iter()
                 .zip(fields)
                 .map(|(f, info)| {
-                    if info.format() == FieldFormat::Text
+                    if let Some(oid) = catalog_text(f, info) {
+                        Arc::new(
+                            Field::new(f.name(), DataType::Utf8, f.is_nullable()).with_metadata(
+                                [
+                                    (JSON_KEY.to_owned(), CATALOG_TEXT.to_owned()),
+                                    (CATALOG_TYPE_KEY.to_owned(), oid.to_string()),
+                                ]
+                                .into_iter()
+                                .collect(),
+                            ),
+                        )
+                    } else if styles
+                        && info.format() == FieldFormat::Text
                         && super::postgres_text::writes(f.data_type())
                     {
                         Arc::new(
@@ -190,7 +249,9 @@ pub fn wire_stream(
     }
     let converted = {
         let wire = Arc::clone(&wire);
-        batches.map(move |batch| batch.and_then(|b| to_wire(&b, &wire, time_zone.as_ref())))
+        batches.map(move |batch| {
+            batch.and_then(|b| to_wire(&b, &wire, time_zone.as_ref(), object_names.as_deref()))
+        })
     };
     Box::pin(RecordBatchStreamAdapter::new(wire, converted))
 }
@@ -200,16 +261,27 @@ fn to_wire(
     batch: &RecordBatch,
     wire: &SchemaRef,
     time_zone: Option<&Arc<str>>,
+    object_names: Option<&ObjectNames>,
 ) -> Result<RecordBatch> {
     let columns = batch
         .columns()
         .iter()
         .zip(batch.schema().fields().iter().zip(wire.fields().iter()))
         .map(|(column, (field, wire_field))| {
-            if wire_field.data_type() == field.data_type() {
-                Ok(Arc::clone(column))
-            } else if wire_field.metadata().get(JSON_KEY).map(String::as_str) == Some(POSTGRES_TEXT)
+            let conversion = wire_field.metadata().get(JSON_KEY).map(String::as_str);
+            let catalog_mark = wire_field
+                .metadata()
+                .get(CATALOG_TYPE_KEY)
+                .and_then(|oid| oid.parse().ok())
+                .and_then(text_mark);
+            if conversion == Some(CATALOG_TEXT)
+                && let (Some(names), Some((mark, array))) = (object_names, catalog_mark)
             {
+                wire_text(mark, array, column.as_ref(), names)
+                    .map_err(|e| ArrowError::ExternalError(Box::new(e)))
+            } else if wire_field.data_type() == field.data_type() {
+                Ok(Arc::clone(column))
+            } else if conversion == Some(POSTGRES_TEXT) {
                 match in_time_zone(field.data_type(), time_zone) {
                     Some(zoned) => super::postgres_text::text_column(
                         datafusion::arrow::compute::cast(column, &zoned)?.as_ref(),
@@ -304,7 +376,7 @@ mod tests {
         )]));
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(lists)]).unwrap();
         let wire = wire_schema(&schema, None);
-        let converted = to_wire(&batch, &wire, None).unwrap();
+        let converted = to_wire(&batch, &wire, None, None).unwrap();
         let texts = converted.column(0).as_string::<i32>();
         assert_eq!(
             texts.value(0),

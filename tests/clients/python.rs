@@ -15,7 +15,7 @@ use crate::tools::python_with;
 
 /// Runs `tests/clients/python/<script>` against `server`; its JSON output, or a panic with
 /// the script's own assertion message.
-fn run_script(python: &str, script: &str, server: &TestServer, args: &[&str]) -> Value {
+pub(crate) fn run_script(python: &str, script: &str, server: &TestServer, args: &[&str]) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/clients/python")
         .join(script);
@@ -37,7 +37,7 @@ fn run_script(python: &str, script: &str, server: &TestServer, args: &[&str]) ->
 }
 
 /// Calls and talk time per queue, as tokio-postgres (binary results) reads them.
-async fn per_queue(server: &TestServer) -> BTreeMap<String, (i64, i64)> {
+pub(crate) async fn per_queue(server: &TestServer) -> BTreeMap<String, (i64, i64)> {
     let client = server.connect().await;
     client
         .query(
@@ -209,6 +209,52 @@ async fn sqlalchemy_get_columns_gives_calls_columns_types_and_nullability_as_d_c
     for (column, attnotnull) in &not_null {
         assert_eq!(nullable[column.as_str()], !attnotnull, "calls.{column}");
     }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlalchemy_reflects_tables_and_views_and_pandas_reads_a_whole_table() {
+    let Some(python) = python_with(&["sqlalchemy", "pandas", "psycopg"]) else {
+        return;
+    };
+    let server = TestServer::start().await;
+    // The script asserts the ten reflected names and calls' 21 columns in order.
+    let out = run_script(&python, "sqlalchemy_client.py", &server, &["reflect"]);
+    let reflect = &out["reflect"];
+    assert_eq!(reflect["primary_key_calls"], serde_json::json!(["call_id"]));
+    assert_eq!(
+        reflect["foreign_keys_utterances"],
+        serde_json::json!([["call_id", "calls", "call_id"]])
+    );
+    let client = server.connect().await;
+    let names = |relation: &'static str| {
+        let client = &client;
+        async move {
+            let rows = client
+                .query(
+                    "select column_name::text from information_schema.columns \
+                     where table_schema = 'public' and table_name = $1 order by ordinal_position",
+                    &[&relation],
+                )
+                .await
+                .unwrap();
+            Value::from(
+                rows.iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    assert_eq!(
+        reflect["view_columns_qa_scorecard"],
+        names("qa_scorecard").await
+    );
+    assert_eq!(reflect["agents_columns"], names("agents").await);
+    assert_eq!(reflect["read_sql_table_rows"], server.rows_of("calls"));
+    assert_eq!(
+        reflect["read_sql_table_complaints"],
+        count(&server, "select count(*) from calls where complaint").await
+    );
     server.stop().await;
 }
 

@@ -4,6 +4,7 @@
 
 mod access;
 mod array_literals;
+mod catalog_types;
 #[path = "../common/mod.rs"]
 mod common;
 mod copy_out;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int32Array, Int32Builder, Int64Array, ListArray,
-    StringArray, StructArray,
+    ListBuilder, StringArray, StringBuilder, StructArray,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::cast;
@@ -21,7 +21,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 
-use super::types::{arrow_type, display_name, overloads, pg_type};
+use super::types::{arrow_type, overloads, pg_type};
 use super::{FUNCTION_OID_BASE, Facts, Function};
 
 /// A function's result type for given argument types, if it has one.
@@ -82,9 +82,6 @@ pub fn describe(ctx: &SessionContext, names: &[String]) -> Vec<Function> {
                     .enumerate()
                     .map(|(i, ty)| (named.then(|| argument_names[i].clone()), ty))
                     .collect(),
-                result: result
-                    .as_ref()
-                    .map_or_else(|| "unknown".to_owned(), display_name),
                 result_oid: result.as_ref().map_or(0, postgres_types::Type::oid),
                 volatility: signature.volatility,
                 description: docs.as_ref().map(|d| d.description.clone()),
@@ -106,37 +103,34 @@ fn is_identifier(name: &str) -> bool {
 
 /// Registers the catalog functions over `facts`.
 pub fn register(ctx: &SessionContext, facts: &Arc<Facts>) {
-    register_signatures(ctx, facts);
+    register_signatures(ctx);
+    register_visibility(ctx, facts);
+    register_search_path(ctx);
     register_descriptions(ctx, facts);
     register_sizes(ctx, facts);
     register_definitions(ctx, facts);
     register_privileges(ctx);
+    register_storage(ctx);
 }
 
-/// psql `\df` and pgjdbc `getFunctions`: a function's result and argument texts, visibility.
-fn register_signatures(ctx: &SessionContext, facts: &Arc<Facts>) {
-    let by_oid: Arc<HashMap<i32, Function>> =
-        Arc::new(facts.functions.iter().map(|f| (f.oid, f.clone())).collect());
-    let text_of_function = |name: &'static str, text: fn(&Function) -> String| {
-        let by_oid = Arc::clone(&by_oid);
-        text_by_oid(name, oid_signature(1), move |oid| {
-            by_oid.get(&oid).map(text)
-        })
-    };
-    ctx.register_udf(text_of_function("pg_get_function_result", |f| {
-        f.result.clone()
-    }));
-    ctx.register_udf(text_of_function(
-        "pg_get_function_arguments",
-        Function::arguments_text,
-    ));
-    ctx.register_udf(text_of_function(
-        "pg_get_function_identity_arguments",
-        Function::arguments_text,
-    ));
+/// psql `\dT`, `\do`, `\dc` and pgcli's completion: what is in `pg_catalog` or `public`
+/// is visible. (Function texts are `definitions`'.)
+fn register_signatures(ctx: &SessionContext) {
     // Every function of callqa is in `public` and every type in `pg_catalog`, both on the
     // search path (psql's `\dT` and pgcli's completion filter by these).
-    for name in ["pg_function_is_visible", "pg_type_is_visible"] {
+    for name in [
+        "pg_function_is_visible",
+        "pg_type_is_visible",
+        "pg_operator_is_visible",
+        "pg_opclass_is_visible",
+        "pg_opfamily_is_visible",
+        "pg_conversion_is_visible",
+        "pg_statistics_obj_is_visible",
+        "pg_ts_config_is_visible",
+        "pg_ts_dict_is_visible",
+        "pg_ts_parser_is_visible",
+        "pg_ts_template_is_visible",
+    ] {
         ctx.register_udf(CatalogFunction::udf(
             name,
             oid_signature(1),
@@ -148,6 +142,64 @@ fn register_signatures(ctx: &SessionContext, facts: &Arc<Facts>) {
             },
         ));
     }
+}
+
+/// `current_schemas(include_implicit)`: the search path, `pg_catalog` first when the
+/// implicit schemas are asked for (pgcli's completion and pgjdbc read it); `name[]`.
+fn register_search_path(ctx: &SessionContext) {
+    let element = super::names::tagged(
+        &Field::new_list_field(DataType::Utf8, true),
+        super::names::NAME,
+    );
+    let list_type = DataType::List(Arc::new(element.clone()));
+    ctx.register_udf(CatalogFunction::udf(
+        "current_schemas",
+        Signature::exact(vec![DataType::Boolean], Volatility::Stable),
+        list_type,
+        move |args| {
+            let implicit = args[0].as_boolean();
+            let mut schemas = ListBuilder::new(StringBuilder::new()).with_field(element.clone());
+            for row in 0..implicit.len() {
+                if implicit.is_null(row) {
+                    schemas.append(false);
+                    continue;
+                }
+                if implicit.value(row) {
+                    schemas.values().append_value("pg_catalog");
+                }
+                schemas.values().append_value(crate::data::schema::SCHEMA);
+                schemas.append(true);
+            }
+            Ok(Arc::new(schemas.finish()))
+        },
+    ));
+}
+
+/// `pg_table_is_visible`: a relation is visible when its schema is on the search path
+/// (`public`, and `pg_catalog` always); `information_schema`'s are not, so SQLAlchemy's
+/// `get_table_names()` lists callqa's tables only. NULL for an oid that is no relation.
+fn register_visibility(ctx: &SessionContext, facts: &Arc<Facts>) {
+    let schemas: Arc<HashMap<i32, bool>> = Arc::new(
+        facts
+            .relations
+            .iter()
+            .map(|((schema, _), oid)| (*oid, schema == "public" || schema == "pg_catalog"))
+            .chain(facts.indexes.iter().map(|i| (i.oid, true)))
+            .collect(),
+    );
+    ctx.register_udf(CatalogFunction::udf(
+        "pg_table_is_visible",
+        oid_signature(1),
+        DataType::Boolean,
+        move |args| {
+            let oids = int32_arg(&args[0])?;
+            let visible: BooleanArray = oids
+                .iter()
+                .map(|oid| oid.and_then(|oid| schemas.get(&oid).copied()))
+                .collect();
+            Ok(Arc::new(visible))
+        },
+    ));
 }
 
 /// `obj_description`, `col_description`: the comments of tables, views and columns.
@@ -187,8 +239,20 @@ fn register_descriptions(ctx: &SessionContext, facts: &Arc<Facts>) {
     ));
 }
 
-/// `pg_table_size` and friends (psql `\dt+`).
+/// `pg_table_size` and friends (psql `\dt+`), `pg_database_size` (`\l+`).
 fn register_sizes(ctx: &SessionContext, facts: &Arc<Facts>) {
+    let total: i64 = facts.table_bytes.values().sum();
+    ctx.register_udf(CatalogFunction::udf(
+        "pg_database_size",
+        Signature::any(1, Volatility::Stable),
+        DataType::Int64,
+        move |args| {
+            let sizes: Int64Array = (0..args[0].len())
+                .map(|row| args[0].is_valid(row).then_some(total))
+                .collect();
+            Ok(Arc::new(sizes))
+        },
+    ));
     // Sizes are the Parquet bytes found at start-up; callqa has no separate index storage.
     for (name, with_data) in [
         ("pg_table_size", true),
@@ -231,6 +295,8 @@ fn register_definitions(ctx: &SessionContext, facts: &Arc<Facts>) {
             vec![
                 TypeSignature::Exact(vec![DataType::Int32]),
                 TypeSignature::Exact(vec![DataType::Int32, DataType::Int32, DataType::Boolean]),
+                // SQLAlchemy passes the column as `ord + 1`, a bigint.
+                TypeSignature::Exact(vec![DataType::Int32, DataType::Int64, DataType::Boolean]),
             ],
             Volatility::Stable,
         ),
@@ -268,11 +334,57 @@ fn register_definitions(ctx: &SessionContext, facts: &Arc<Facts>) {
         move |oid| definitions.constraint_definitions.get(&oid).cloned(),
     ));
 
+    // The expression trees callqa stores (defaults, index predicates, partition bounds) are
+    // none, so the text is NULL where PostgreSQL's is; the library answered '' for NULL.
+    ctx.register_udf(CatalogFunction::udf(
+        "pg_get_expr",
+        Signature::variadic_any(Volatility::Stable),
+        DataType::Utf8,
+        |args| match args.first() {
+            Some(node) => Ok(cast(node, &DataType::Utf8)?),
+            None => exec_err!("pg_get_expr expects an expression and a relation"),
+        },
+    ));
+
     ctx.register_udf(CatalogFunction::udf(
         "pg_expandarray",
         Signature::any(1, Volatility::Immutable),
         DataType::Null, // replaced by return_type below
         expand_arrays,
+    ));
+}
+
+/// `pg_encoding_to_char` (the one encoding callqa has, UTF8, as PostgreSQL spells it) and
+/// `pg_tablespace_location` (the built-in tablespaces' location, '').
+fn register_storage(ctx: &SessionContext) {
+    ctx.register_udf(CatalogFunction::udf(
+        "pg_encoding_to_char",
+        oid_signature(1),
+        DataType::Utf8,
+        |args| {
+            let ids = int32_arg(&args[0])?;
+            let names: StringArray = ids
+                .iter()
+                .map(|id| {
+                    id.map(|id| match id {
+                        0 => "SQL_ASCII",
+                        6 => "UTF8",
+                        _ => "",
+                    })
+                })
+                .collect();
+            Ok(Arc::new(names))
+        },
+    ));
+    ctx.register_udf(CatalogFunction::udf(
+        "pg_tablespace_location",
+        oid_signature(1),
+        DataType::Utf8,
+        |args| {
+            let oids = int32_arg(&args[0])?;
+            let locations: StringArray = oids.iter().map(|oid| oid.map(|_| "")).collect();
+            Ok(Arc::new(locations))
+        },
     ));
 }
 
@@ -328,8 +440,9 @@ fn index_definition(index: &super::Index, column: i32) -> String {
             .cloned()
             .unwrap_or_default();
     }
+    // `public` is on the search path, so PostgreSQL names the table unqualified.
     format!(
-        "CREATE UNIQUE INDEX {} ON public.{} USING btree ({})",
+        "CREATE UNIQUE INDEX {} ON {} USING btree ({})",
         index.name,
         index.table,
         index.columns.join(", ")
@@ -408,7 +521,7 @@ fn int32_arg(array: &ArrayRef) -> Result<Int32Array> {
 type Body = dyn Fn(&[ArrayRef]) -> Result<ArrayRef> + Send + Sync;
 
 /// A catalog function: a name, a signature and a body over whole arrays.
-struct CatalogFunction {
+pub(super) struct CatalogFunction {
     name: &'static str,
     signature: Signature,
     return_type: DataType,
@@ -417,7 +530,7 @@ struct CatalogFunction {
 
 impl CatalogFunction {
     /// The function as a DataFusion UDF.
-    fn udf(
+    pub(super) fn udf(
         name: &'static str,
         signature: Signature,
         return_type: DataType,
@@ -490,6 +603,15 @@ impl ScalarUDFImpl for CatalogFunction {
             .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let result = (self.body)(&arrays)?;
         if all_scalar && result.len() == 1 {
+            // A list stays itself (its element field keeps its marks; `try_from_array`
+            // would rebuild it without them).
+            if let DataType::List(_) = result.data_type() {
+                return Ok(ColumnarValue::Scalar(
+                    datafusion::scalar::ScalarValue::List(Arc::new(
+                        result.as_list::<i32>().clone(),
+                    )),
+                ));
+            }
             return Ok(ColumnarValue::Scalar(
                 datafusion::scalar::ScalarValue::try_from_array(&result, 0)?,
             ));

@@ -13,12 +13,16 @@
 //! serves read-only), so the additions are computed once, at start-up, into memory tables
 //! laid over the library's schemas.
 
+mod catalog_values;
+mod definitions;
 mod functions;
 mod information_schema;
 mod keys;
 mod names;
+mod object_names;
 mod pg_catalog;
 mod pg_cursors;
+mod reg_functions;
 mod rows;
 mod types;
 
@@ -27,7 +31,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{Int32Type, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Int32Type, SchemaRef};
 use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::Volatility;
@@ -38,6 +42,7 @@ use crate::data::root::TableSummary;
 use crate::data::schema::{DATABASE, SCHEMA};
 
 pub use names::{NameValue, wire_type};
+pub use object_names::{ObjectNames, text_mark, wire_text};
 pub use pg_cursors::{CursorRow, SessionCursors, qualify_session_tables, reads_session_tables};
 pub use types::{display_name, information_schema_name, pg_type};
 
@@ -56,25 +61,9 @@ pub(crate) struct Function {
     /// `f`unction, `a`ggregate or `w`indow.
     pub(crate) kind: &'static str,
     pub(crate) arguments: Vec<(Option<String>, Type)>,
-    /// The result type's `format_type` spelling.
-    pub(crate) result: String,
     pub(crate) result_oid: u32,
     pub(crate) volatility: Volatility,
     pub(crate) description: Option<String>,
-}
-
-impl Function {
-    /// `pg_get_function_arguments`: `text text, lang text`.
-    pub(crate) fn arguments_text(&self) -> String {
-        self.arguments
-            .iter()
-            .map(|(name, ty)| match name {
-                Some(name) => format!("{name} {}", display_name(ty)),
-                None => display_name(ty),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 /// A declared key's index, as `pg_index` / `pg_class` list it.
@@ -100,6 +89,8 @@ pub(crate) struct Facts {
     columns: BTreeMap<String, SchemaRef>,
     /// Which relations of `public` are views.
     views: Vec<String>,
+    /// The `CREATE VIEW` statement of each view created from SQL.
+    view_definitions: HashMap<String, String>,
     /// Rows and bytes of each table at start-up.
     sizes: HashMap<String, (u64, u64)>,
     pub(crate) functions: Vec<Function>,
@@ -126,6 +117,17 @@ impl Facts {
         self.namespaces.get(schema).copied().ok_or_else(|| {
             DataFusionError::Internal(format!("pg_namespace has no schema {schema}"))
         })
+    }
+
+    /// The Arrow types of `columns` of `table`.
+    fn column_types(&self, table: &str, columns: &[String]) -> Result<Vec<DataType>> {
+        let schema = self.columns.get(table).ok_or_else(|| {
+            DataFusionError::Internal(format!("declared key table {table} does not exist"))
+        })?;
+        columns
+            .iter()
+            .map(|c| Ok(schema.field_with_name(c)?.data_type().clone()))
+            .collect()
     }
 
     /// The attnum of `column` in `table` (position + 1, as pg_attribute numbers them).
@@ -177,8 +179,18 @@ pub async fn complete(
     let facts = Arc::new(read_facts(ctx, tables, function_names).await?);
     let pg_catalog = Arc::new(Overlay::new(Arc::clone(&base_pg_catalog)).marking_names());
     pg_catalog::install(ctx, &pg_catalog, &facts).await?;
-    catalog.register_schema("pg_catalog", pg_catalog as _)?;
+    catalog.register_schema("pg_catalog", Arc::clone(&pg_catalog) as _)?;
+    let object_names = Arc::new(ObjectNames::read(ctx, &facts).await?);
+    pg_catalog::install_types(ctx, &pg_catalog, &object_names).await?;
+    // The wire shows `reg*` values by these names (see `wire_text`).
+    ctx.state_ref()
+        .write()
+        .config_mut()
+        .set_extension(Arc::clone(&object_names));
     information_schema::install(ctx, &information_schema, &facts).await?;
+    reg_functions::register(ctx, &object_names);
+    catalog_values::register(ctx)?;
+    definitions::register(ctx, &facts, &object_names).await?;
     functions::register(ctx, &facts);
     names::register(ctx, DATABASE);
     Ok(())
@@ -230,6 +242,9 @@ async fn read_facts(
         if let Some(table) = public.table(&name).await? {
             if table.table_type() == datafusion::logical_expr::TableType::View {
                 facts.views.push(name.clone());
+                if let Some(sql) = table.get_table_definition() {
+                    facts.view_definitions.insert(name.clone(), sql.to_owned());
+                }
             }
             facts.columns.insert(name, table.schema());
         }
@@ -312,10 +327,7 @@ fn describe_relations(facts: &mut Facts) -> Result<()> {
 
 /// The values of a text column of a catalog query (Utf8 or Utf8View).
 fn string_column(batch: &RecordBatch, index: usize) -> Result<Vec<String>> {
-    let column = datafusion::arrow::compute::cast(
-        batch.column(index),
-        &datafusion::arrow::datatypes::DataType::Utf8,
-    )?;
+    let column = datafusion::arrow::compute::cast(batch.column(index), &DataType::Utf8)?;
     Ok(column
         .as_string::<i32>()
         .iter()

@@ -1,13 +1,17 @@
-//! The catalog columns whose PostgreSQL type is `name` (oid 19) or `"char"` (oid 18), and
-//! the functions that return `name`.
+//! The catalog columns whose PostgreSQL type is not what their Arrow type would be
+//! described as — `name`, `"char"`, `oid`, `regproc`, `regtype`, `int2vector`, `oidvector`
+//! — and the functions that return `name`.
 //!
-//! callqa stores both as Arrow text, which the wire would describe as `text` (oid 25).
-//! Clients compare the types in RowDescription (pgjdbc's `getTables`, psqlODBC, the
-//! differential test against PostgreSQL), so these columns carry [`PG_TYPE_KEY`] field
-//! metadata and the wire describes them as PostgreSQL does. The bytes are the same: `name`
-//! and `"char"` travel as their text in both formats (a one-character `"char"` is its one
-//! byte in binary too). arrow-pg's own `pg.char` marker is not used: its binary encoder
-//! rejects the empty `"char"` PostgreSQL stores for "none" (`attidentity`, `attgenerated`).
+//! callqa stores `name` and `"char"` as Arrow text, oids and the `reg*` types as `int4`, the
+//! vectors as lists. Clients compare the types in RowDescription (pgjdbc's `getTables`,
+//! psqlODBC, ADBC, the differential test against PostgreSQL) and parse the text of some
+//! (psqlODBC reads `indkey` as `1 3`), so these columns carry [`PG_TYPE_KEY`] field metadata:
+//! the wire describes them as PostgreSQL does and writes their text as PostgreSQL does
+//! ([`super::wire_text`]). `name` and `"char"` travel as their text in both formats (a
+//! one-character `"char"` is its one byte in binary too); an oid is its four bytes in binary.
+//! arrow-pg's own markers are not used: its binary encoder rejects the empty `"char"`
+//! PostgreSQL stores for "none" (`attidentity`, `attgenerated`), and the library's
+//! `pg.oid_alias` survives casts (`atttypid::text` would still be described as `regtype`).
 
 use std::sync::Arc;
 
@@ -30,101 +34,352 @@ use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use futures::{StreamExt, TryStreamExt};
-use postgres_types::Type;
+use postgres_types::{Kind, Type};
 
-/// Field metadata marking a text column as PostgreSQL's `name` or `"char"` on the wire:
-/// Arrow's extension-type name, which DataFusion keeps through column references, aliases,
-/// joins and unions but drops on a cast (`relname::text` is `text`, as in PostgreSQL).
+/// Field metadata marking a column as a PostgreSQL type on the wire: Arrow's extension-type
+/// name, which DataFusion keeps through column references, aliases, joins and unions but
+/// drops on a cast (`relname::text` is `text`, `oid::int4` is `int4`, as in PostgreSQL).
 pub const PG_TYPE_KEY: &str = "ARROW:extension:name";
 
-/// [`PG_TYPE_KEY`] value of `name` columns.
+/// The library's oid marker, replaced where callqa marks a column.
+const LIBRARY_OID_KEY: &str = "pg.oid_alias";
+
+/// [`PG_TYPE_KEY`] value of `name` columns (text).
 pub const NAME: &str = "callqa.name";
-
-/// [`PG_TYPE_KEY`] value of `"char"` columns.
+/// [`PG_TYPE_KEY`] value of `"char"` columns (text).
 pub const CHAR: &str = "callqa.char";
+/// [`PG_TYPE_KEY`] value of `oid` columns (`int4`).
+pub const OID: &str = "callqa.oid";
+/// [`PG_TYPE_KEY`] value of `regproc` columns (`int4`, shown as the function's name).
+pub const REGPROC: &str = "callqa.regproc";
+/// [`PG_TYPE_KEY`] value of `regprocedure` values (`int4`, shown as `name(argument types)`).
+pub const REGPROCEDURE: &str = "callqa.regprocedure";
+/// [`PG_TYPE_KEY`] value of `regtype` columns (`int4`, shown as the type's name).
+pub const REGTYPE: &str = "callqa.regtype";
+/// [`PG_TYPE_KEY`] value of `regclass` values (`int4`, shown as the relation's name).
+pub const REGCLASS: &str = "callqa.regclass";
+/// [`PG_TYPE_KEY`] value of `regnamespace` values (`int4`, shown as the schema's name).
+pub const REGNAMESPACE: &str = "callqa.regnamespace";
+/// [`PG_TYPE_KEY`] value of `regrole` values (`int4`, shown as the role's name).
+pub const REGROLE: &str = "callqa.regrole";
+/// [`PG_TYPE_KEY`] value of `int2vector` columns (a list of `int2`, shown as `1 3`,
+/// subscripted from 0).
+pub const INT2VECTOR: &str = "callqa.int2vector";
+/// [`PG_TYPE_KEY`] value of `oidvector` columns (a list of `int4`, shown as `23 25`,
+/// subscripted from 0).
+pub const OIDVECTOR: &str = "callqa.oidvector";
 
-/// The PostgreSQL type a marked text column is described as; `None` for other columns.
+/// The PostgreSQL type of each mark, and whether it marks a list (the vectors).
+const MARKS: [(&str, Type); 11] = [
+    (NAME, Type::NAME),
+    (CHAR, Type::CHAR),
+    (OID, Type::OID),
+    (REGPROC, Type::REGPROC),
+    (REGPROCEDURE, Type::REGPROCEDURE),
+    (REGTYPE, Type::REGTYPE),
+    (REGCLASS, Type::REGCLASS),
+    (REGNAMESPACE, Type::REGNAMESPACE),
+    (REGROLE, Type::REGROLE),
+    (INT2VECTOR, Type::INT2_VECTOR),
+    (OIDVECTOR, Type::OID_VECTOR),
+];
+
+/// The mark of `field`, if it has one.
+pub fn mark_of(field: &Field) -> Option<&'static str> {
+    let value = field.metadata().get(PG_TYPE_KEY)?;
+    MARKS.iter().map(|(m, _)| *m).find(|m| m == value)
+}
+
+/// The PostgreSQL type a marked column is described as — also a list of marked oids
+/// (`regtype[]`, `oid[]`); `None` for other columns.
 pub fn wire_type(field: &Field) -> Option<Type> {
-    if !is_text(field.data_type()) {
+    if let DataType::List(element) = field.data_type()
+        && mark_of(field).is_none()
+    {
+        let element = wire_type(element)?;
+        return array_of(&element);
+    }
+    let mark = mark_of(field)?;
+    if !fits(mark, field.data_type()) {
         return None;
     }
-    match field.metadata().get(PG_TYPE_KEY).map(String::as_str) {
-        Some(NAME) => Some(Type::NAME),
-        Some(CHAR) => Some(Type::CHAR),
-        _ => None,
+    MARKS
+        .iter()
+        .find(|(m, _)| *m == mark)
+        .map(|(_, t)| t.clone())
+}
+
+/// The array type of a marked element type.
+fn array_of(element: &Type) -> Option<Type> {
+    [
+        Type::NAME_ARRAY,
+        Type::CHAR_ARRAY,
+        Type::OID_ARRAY,
+        Type::REGPROC_ARRAY,
+        Type::REGPROCEDURE_ARRAY,
+        Type::REGTYPE_ARRAY,
+        Type::REGCLASS_ARRAY,
+        Type::REGNAMESPACE_ARRAY,
+        Type::REGROLE_ARRAY,
+    ]
+    .into_iter()
+    .find(|array| matches!(array.kind(), Kind::Array(e) if e == element))
+}
+
+/// Whether a column of `data_type` holds values of the marked type the way callqa stores
+/// them: text for `name` / `"char"`, `int4` for oids, a list of `int2` / `int4` for vectors.
+pub fn fits(mark: &str, data_type: &DataType) -> bool {
+    match mark {
+        NAME | CHAR => is_text(data_type),
+        INT2VECTOR => {
+            matches!(data_type, DataType::List(e) if e.data_type() == &DataType::Int16)
+        }
+        OIDVECTOR => {
+            matches!(data_type, DataType::List(e) if e.data_type() == &DataType::Int32)
+        }
+        _ => data_type == &DataType::Int32,
     }
 }
 
-/// The `name` and `"char"` columns of PostgreSQL 15's pg_catalog tables and views (from
-/// `pg_attribute` where `atttypid` is 19 or 18); tables callqa does not have are skipped.
+/// The columns of PostgreSQL 15's pg_catalog tables and views whose type is `name`, `"char"`,
+/// `oid`, `regproc`, `regtype`, `int2vector` or `oidvector` (from `pg_attribute`); tables
+/// callqa does not have are skipped, and a column is marked only where callqa stores it in
+/// that type's Arrow form ([`fits`]).
 const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_aggregate",
         &[
+            ("aggfnoid", REGPROC),
             ("aggkind", CHAR),
+            ("aggtransfn", REGPROC),
+            ("aggfinalfn", REGPROC),
+            ("aggcombinefn", REGPROC),
+            ("aggserialfn", REGPROC),
+            ("aggdeserialfn", REGPROC),
+            ("aggmtransfn", REGPROC),
+            ("aggminvtransfn", REGPROC),
+            ("aggmfinalfn", REGPROC),
             ("aggfinalmodify", CHAR),
             ("aggmfinalmodify", CHAR),
+            ("aggsortop", OID),
+            ("aggtranstype", OID),
+            ("aggmtranstype", OID),
         ],
     ),
-    ("pg_am", &[("amname", NAME), ("amtype", CHAR)]),
-    ("pg_amop", &[("amoppurpose", CHAR)]),
+    (
+        "pg_am",
+        &[
+            ("oid", OID),
+            ("amname", NAME),
+            ("amhandler", REGPROC),
+            ("amtype", CHAR),
+        ],
+    ),
+    (
+        "pg_amop",
+        &[
+            ("oid", OID),
+            ("amopfamily", OID),
+            ("amoplefttype", OID),
+            ("amoprighttype", OID),
+            ("amoppurpose", CHAR),
+            ("amopopr", OID),
+            ("amopmethod", OID),
+            ("amopsortfamily", OID),
+        ],
+    ),
+    (
+        "pg_amproc",
+        &[
+            ("oid", OID),
+            ("amprocfamily", OID),
+            ("amproclefttype", OID),
+            ("amprocrighttype", OID),
+            ("amproc", REGPROC),
+        ],
+    ),
+    ("pg_attrdef", &[("oid", OID), ("adrelid", OID)]),
     (
         "pg_attribute",
         &[
+            ("attrelid", OID),
             ("attname", NAME),
+            ("atttypid", OID),
             ("attalign", CHAR),
             ("attstorage", CHAR),
             ("attcompression", CHAR),
             ("attidentity", CHAR),
             ("attgenerated", CHAR),
+            ("attcollation", OID),
         ],
     ),
-    ("pg_authid", &[("rolname", NAME)]),
+    (
+        "pg_auth_members",
+        &[("roleid", OID), ("member", OID), ("grantor", OID)],
+    ),
+    ("pg_authid", &[("oid", OID), ("rolname", NAME)]),
     (
         "pg_available_extension_versions",
         &[("name", NAME), ("schema", NAME)],
     ),
     ("pg_available_extensions", &[("name", NAME)]),
-    ("pg_cast", &[("castcontext", CHAR), ("castmethod", CHAR)]),
+    (
+        "pg_cast",
+        &[
+            ("oid", OID),
+            ("castsource", OID),
+            ("casttarget", OID),
+            ("castfunc", OID),
+            ("castcontext", CHAR),
+            ("castmethod", CHAR),
+        ],
+    ),
     (
         "pg_class",
         &[
+            ("oid", OID),
             ("relname", NAME),
+            ("relnamespace", OID),
+            ("reltype", OID),
+            ("reloftype", OID),
+            ("relowner", OID),
+            ("relam", OID),
+            ("relfilenode", OID),
+            ("reltablespace", OID),
+            ("reltoastrelid", OID),
             ("relpersistence", CHAR),
             ("relkind", CHAR),
             ("relreplident", CHAR),
+            ("relrewrite", OID),
         ],
     ),
     (
         "pg_collation",
-        &[("collname", NAME), ("collprovider", CHAR)],
+        &[
+            ("oid", OID),
+            ("collname", NAME),
+            ("collnamespace", OID),
+            ("collowner", OID),
+            ("collprovider", CHAR),
+        ],
     ),
     (
         "pg_constraint",
         &[
+            ("oid", OID),
             ("conname", NAME),
+            ("connamespace", OID),
             ("contype", CHAR),
+            ("conrelid", OID),
+            ("contypid", OID),
+            ("conindid", OID),
+            ("conparentid", OID),
+            ("confrelid", OID),
             ("confupdtype", CHAR),
             ("confdeltype", CHAR),
             ("confmatchtype", CHAR),
         ],
     ),
-    ("pg_conversion", &[("conname", NAME)]),
+    (
+        "pg_conversion",
+        &[
+            ("oid", OID),
+            ("conname", NAME),
+            ("connamespace", OID),
+            ("conowner", OID),
+            ("conproc", REGPROC),
+        ],
+    ),
     (
         "pg_database",
-        &[("datname", NAME), ("datlocprovider", CHAR)],
+        &[
+            ("oid", OID),
+            ("datname", NAME),
+            ("datdba", OID),
+            ("datlocprovider", CHAR),
+            ("dattablespace", OID),
+        ],
     ),
-    ("pg_default_acl", &[("defaclobjtype", CHAR)]),
-    ("pg_depend", &[("deptype", CHAR)]),
-    ("pg_enum", &[("enumlabel", NAME)]),
+    (
+        "pg_db_role_setting",
+        &[("setdatabase", OID), ("setrole", OID)],
+    ),
+    (
+        "pg_default_acl",
+        &[
+            ("oid", OID),
+            ("defaclrole", OID),
+            ("defaclnamespace", OID),
+            ("defaclobjtype", CHAR),
+        ],
+    ),
+    (
+        "pg_depend",
+        &[
+            ("classid", OID),
+            ("objid", OID),
+            ("refclassid", OID),
+            ("refobjid", OID),
+            ("deptype", CHAR),
+        ],
+    ),
+    ("pg_description", &[("objoid", OID), ("classoid", OID)]),
+    (
+        "pg_enum",
+        &[("oid", OID), ("enumtypid", OID), ("enumlabel", NAME)],
+    ),
     (
         "pg_event_trigger",
-        &[("evtname", NAME), ("evtevent", NAME), ("evtenabled", CHAR)],
+        &[
+            ("oid", OID),
+            ("evtname", NAME),
+            ("evtevent", NAME),
+            ("evtowner", OID),
+            ("evtfoid", OID),
+            ("evtenabled", CHAR),
+        ],
     ),
-    ("pg_extension", &[("extname", NAME)]),
-    ("pg_foreign_data_wrapper", &[("fdwname", NAME)]),
-    ("pg_foreign_server", &[("srvname", NAME)]),
-    ("pg_group", &[("groname", NAME)]),
+    (
+        "pg_extension",
+        &[
+            ("oid", OID),
+            ("extname", NAME),
+            ("extowner", OID),
+            ("extnamespace", OID),
+        ],
+    ),
+    (
+        "pg_foreign_data_wrapper",
+        &[
+            ("oid", OID),
+            ("fdwname", NAME),
+            ("fdwowner", OID),
+            ("fdwhandler", OID),
+            ("fdwvalidator", OID),
+        ],
+    ),
+    (
+        "pg_foreign_server",
+        &[
+            ("oid", OID),
+            ("srvname", NAME),
+            ("srvowner", OID),
+            ("srvfdw", OID),
+        ],
+    ),
+    ("pg_foreign_table", &[("ftrelid", OID), ("ftserver", OID)]),
+    ("pg_group", &[("groname", NAME), ("grosysid", OID)]),
+    (
+        "pg_index",
+        &[
+            ("indexrelid", OID),
+            ("indrelid", OID),
+            ("indkey", INT2VECTOR),
+            ("indcollation", OIDVECTOR),
+            ("indclass", OIDVECTOR),
+            ("indoption", INT2VECTOR),
+        ],
+    ),
     (
         "pg_indexes",
         &[
@@ -134,8 +389,27 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
             ("tablespace", NAME),
         ],
     ),
-    ("pg_init_privs", &[("privtype", CHAR)]),
-    ("pg_language", &[("lanname", NAME)]),
+    ("pg_inherits", &[("inhrelid", OID), ("inhparent", OID)]),
+    (
+        "pg_init_privs",
+        &[("objoid", OID), ("classoid", OID), ("privtype", CHAR)],
+    ),
+    (
+        "pg_language",
+        &[
+            ("oid", OID),
+            ("lanname", NAME),
+            ("lanowner", OID),
+            ("lanplcallfoid", OID),
+            ("laninline", OID),
+            ("lanvalidator", OID),
+        ],
+    ),
+    ("pg_largeobject", &[("loid", OID)]),
+    (
+        "pg_largeobject_metadata",
+        &[("oid", OID), ("lomowner", OID)],
+    ),
     (
         "pg_matviews",
         &[
@@ -145,49 +419,220 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
             ("tablespace", NAME),
         ],
     ),
-    ("pg_namespace", &[("nspname", NAME)]),
-    ("pg_opclass", &[("opcname", NAME)]),
-    ("pg_operator", &[("oprname", NAME), ("oprkind", CHAR)]),
-    ("pg_opfamily", &[("opfname", NAME)]),
-    ("pg_partitioned_table", &[("partstrat", CHAR)]),
-    ("pg_policy", &[("polname", NAME), ("polcmd", CHAR)]),
+    (
+        "pg_namespace",
+        &[("oid", OID), ("nspname", NAME), ("nspowner", OID)],
+    ),
+    (
+        "pg_opclass",
+        &[
+            ("oid", OID),
+            ("opcmethod", OID),
+            ("opcname", NAME),
+            ("opcnamespace", OID),
+            ("opcowner", OID),
+            ("opcfamily", OID),
+            ("opcintype", OID),
+            ("opckeytype", OID),
+        ],
+    ),
+    (
+        "pg_operator",
+        &[
+            ("oid", OID),
+            ("oprname", NAME),
+            ("oprnamespace", OID),
+            ("oprowner", OID),
+            ("oprkind", CHAR),
+            ("oprleft", OID),
+            ("oprright", OID),
+            ("oprresult", OID),
+            ("oprcom", OID),
+            ("oprnegate", OID),
+            ("oprcode", REGPROC),
+            ("oprrest", REGPROC),
+            ("oprjoin", REGPROC),
+        ],
+    ),
+    (
+        "pg_opfamily",
+        &[
+            ("oid", OID),
+            ("opfmethod", OID),
+            ("opfname", NAME),
+            ("opfnamespace", OID),
+            ("opfowner", OID),
+        ],
+    ),
+    (
+        "pg_partitioned_table",
+        &[
+            ("partrelid", OID),
+            ("partstrat", CHAR),
+            ("partdefid", OID),
+            ("partattrs", INT2VECTOR),
+            ("partclass", OIDVECTOR),
+            ("partcollation", OIDVECTOR),
+        ],
+    ),
+    (
+        "pg_policy",
+        &[
+            ("oid", OID),
+            ("polname", NAME),
+            ("polrelid", OID),
+            ("polcmd", CHAR),
+        ],
+    ),
     (
         "pg_proc",
         &[
+            ("oid", OID),
             ("proname", NAME),
+            ("pronamespace", OID),
+            ("proowner", OID),
+            ("prolang", OID),
+            ("provariadic", OID),
+            ("prosupport", REGPROC),
             ("prokind", CHAR),
             ("provolatile", CHAR),
             ("proparallel", CHAR),
+            ("prorettype", OID),
+            ("proargtypes", OIDVECTOR),
         ],
     ),
-    ("pg_publication", &[("pubname", NAME)]),
+    (
+        "pg_publication",
+        &[("oid", OID), ("pubname", NAME), ("pubowner", OID)],
+    ),
+    (
+        "pg_publication_namespace",
+        &[("oid", OID), ("pnpubid", OID), ("pnnspid", OID)],
+    ),
+    (
+        "pg_publication_rel",
+        &[
+            ("oid", OID),
+            ("prpubid", OID),
+            ("prrelid", OID),
+            ("prattrs", INT2VECTOR),
+        ],
+    ),
+    (
+        "pg_range",
+        &[
+            ("rngtypid", OID),
+            ("rngsubtype", OID),
+            ("rngmultitypid", OID),
+            ("rngcollation", OID),
+            ("rngsubopc", OID),
+            ("rngcanonical", REGPROC),
+            ("rngsubdiff", REGPROC),
+        ],
+    ),
+    ("pg_replication_origin", &[("roident", OID)]),
     (
         "pg_replication_slots",
-        &[("slot_name", NAME), ("plugin", NAME), ("database", NAME)],
+        &[
+            ("slot_name", NAME),
+            ("plugin", NAME),
+            ("datoid", OID),
+            ("database", NAME),
+        ],
     ),
     (
         "pg_rewrite",
-        &[("rulename", NAME), ("ev_type", CHAR), ("ev_enabled", CHAR)],
+        &[
+            ("oid", OID),
+            ("rulename", NAME),
+            ("ev_class", OID),
+            ("ev_type", CHAR),
+            ("ev_enabled", CHAR),
+        ],
     ),
-    ("pg_roles", &[("rolname", NAME)]),
-    ("pg_shadow", &[("usename", NAME)]),
-    ("pg_shdepend", &[("deptype", CHAR)]),
-    ("pg_stat_activity", &[("datname", NAME), ("usename", NAME)]),
-    ("pg_stat_database", &[("datname", NAME)]),
+    ("pg_roles", &[("rolname", NAME), ("oid", OID)]),
+    ("pg_seclabel", &[("objoid", OID), ("classoid", OID)]),
+    ("pg_sequence", &[("seqrelid", OID), ("seqtypid", OID)]),
+    (
+        "pg_sequences",
+        &[
+            ("schemaname", NAME),
+            ("sequencename", NAME),
+            ("sequenceowner", NAME),
+            ("data_type", REGTYPE),
+        ],
+    ),
+    ("pg_shadow", &[("usename", NAME), ("usesysid", OID)]),
+    (
+        "pg_shdepend",
+        &[
+            ("dbid", OID),
+            ("classid", OID),
+            ("objid", OID),
+            ("refclassid", OID),
+            ("refobjid", OID),
+            ("deptype", CHAR),
+        ],
+    ),
+    ("pg_shdescription", &[("objoid", OID), ("classoid", OID)]),
+    ("pg_shseclabel", &[("objoid", OID), ("classoid", OID)]),
+    (
+        "pg_stat_activity",
+        &[
+            ("datid", OID),
+            ("datname", NAME),
+            ("usesysid", OID),
+            ("usename", NAME),
+        ],
+    ),
+    ("pg_stat_database", &[("datid", OID), ("datname", NAME)]),
     (
         "pg_stat_user_tables",
-        &[("schemaname", NAME), ("relname", NAME)],
+        &[("relid", OID), ("schemaname", NAME), ("relname", NAME)],
     ),
-    ("pg_statistic_ext", &[("stxname", NAME)]),
+    (
+        "pg_statistic",
+        &[
+            ("starelid", OID),
+            ("staop1", OID),
+            ("staop2", OID),
+            ("staop3", OID),
+            ("staop4", OID),
+            ("staop5", OID),
+            ("stacoll1", OID),
+            ("stacoll2", OID),
+            ("stacoll3", OID),
+            ("stacoll4", OID),
+            ("stacoll5", OID),
+        ],
+    ),
+    (
+        "pg_statistic_ext",
+        &[
+            ("oid", OID),
+            ("stxrelid", OID),
+            ("stxname", NAME),
+            ("stxnamespace", OID),
+            ("stxowner", OID),
+            ("stxkeys", INT2VECTOR),
+        ],
+    ),
+    ("pg_statistic_ext_data", &[("stxoid", OID)]),
     (
         "pg_subscription",
         &[
+            ("oid", OID),
+            ("subdbid", OID),
             ("subname", NAME),
+            ("subowner", OID),
             ("subtwophasestate", CHAR),
             ("subslotname", NAME),
         ],
     ),
-    ("pg_subscription_rel", &[("srsubstate", CHAR)]),
+    (
+        "pg_subscription_rel",
+        &[("srsubid", OID), ("srrelid", OID), ("srsubstate", CHAR)],
+    ),
     (
         "pg_tables",
         &[
@@ -197,32 +642,102 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
             ("tablespace", NAME),
         ],
     ),
-    ("pg_tablespace", &[("spcname", NAME)]),
+    (
+        "pg_tablespace",
+        &[("oid", OID), ("spcname", NAME), ("spcowner", OID)],
+    ),
     (
         "pg_trigger",
         &[
+            ("oid", OID),
+            ("tgrelid", OID),
+            ("tgparentid", OID),
             ("tgname", NAME),
+            ("tgfoid", OID),
             ("tgenabled", CHAR),
+            ("tgconstrrelid", OID),
+            ("tgconstrindid", OID),
+            ("tgconstraint", OID),
+            ("tgattr", INT2VECTOR),
             ("tgoldtable", NAME),
             ("tgnewtable", NAME),
         ],
     ),
-    ("pg_ts_config", &[("cfgname", NAME)]),
-    ("pg_ts_dict", &[("dictname", NAME)]),
-    ("pg_ts_parser", &[("prsname", NAME)]),
-    ("pg_ts_template", &[("tmplname", NAME)]),
+    (
+        "pg_ts_config",
+        &[
+            ("oid", OID),
+            ("cfgname", NAME),
+            ("cfgnamespace", OID),
+            ("cfgowner", OID),
+            ("cfgparser", OID),
+        ],
+    ),
+    (
+        "pg_ts_dict",
+        &[
+            ("oid", OID),
+            ("dictname", NAME),
+            ("dictnamespace", OID),
+            ("dictowner", OID),
+            ("dicttemplate", OID),
+        ],
+    ),
+    (
+        "pg_ts_parser",
+        &[
+            ("oid", OID),
+            ("prsname", NAME),
+            ("prsnamespace", OID),
+            ("prsstart", REGPROC),
+            ("prstoken", REGPROC),
+            ("prsend", REGPROC),
+            ("prsheadline", REGPROC),
+            ("prslextype", REGPROC),
+        ],
+    ),
+    (
+        "pg_ts_template",
+        &[
+            ("oid", OID),
+            ("tmplname", NAME),
+            ("tmplnamespace", OID),
+            ("tmplinit", REGPROC),
+            ("tmpllexize", REGPROC),
+        ],
+    ),
     (
         "pg_type",
         &[
+            ("oid", OID),
             ("typname", NAME),
+            ("typnamespace", OID),
+            ("typowner", OID),
             ("typtype", CHAR),
             ("typcategory", CHAR),
             ("typdelim", CHAR),
+            ("typrelid", OID),
+            ("typsubscript", REGPROC),
+            ("typelem", OID),
+            ("typarray", OID),
+            ("typinput", REGPROC),
+            ("typoutput", REGPROC),
+            ("typreceive", REGPROC),
+            ("typsend", REGPROC),
+            ("typmodin", REGPROC),
+            ("typmodout", REGPROC),
+            ("typanalyze", REGPROC),
             ("typalign", CHAR),
             ("typstorage", CHAR),
+            ("typbasetype", OID),
+            ("typcollation", OID),
         ],
     ),
-    ("pg_user", &[("usename", NAME)]),
+    ("pg_user", &[("usename", NAME), ("usesysid", OID)]),
+    (
+        "pg_user_mapping",
+        &[("oid", OID), ("umuser", OID), ("umserver", OID)],
+    ),
     (
         "pg_views",
         &[
@@ -241,15 +756,17 @@ fn is_text(data_type: &DataType) -> bool {
     )
 }
 
-/// `field` marked as the PostgreSQL type `pg_type` ([`NAME`] or [`CHAR`]).
+/// `field` marked as the PostgreSQL type `pg_type` (one of the marks above), the library's
+/// oid marker dropped.
 pub fn tagged(field: &Field, pg_type: &str) -> Field {
     let mut metadata = field.metadata().clone();
+    metadata.remove(LIBRARY_OID_KEY);
     metadata.insert(PG_TYPE_KEY.to_owned(), pg_type.to_owned());
     field.clone().with_metadata(metadata)
 }
 
-/// `schema` of pg_catalog table `table` with its `name` / `"char"` columns marked; `None`
-/// when nothing changes.
+/// `schema` of pg_catalog table `table` with its columns marked as PostgreSQL types them;
+/// `None` when nothing changes.
 fn tagged_schema(table: &str, schema: &Schema) -> Option<SchemaRef> {
     let (_, columns) = COLUMNS.iter().find(|(name, _)| *name == table)?;
     let mut changed = false;
@@ -259,8 +776,9 @@ fn tagged_schema(table: &str, schema: &Schema) -> Option<SchemaRef> {
         .map(
             |f| match columns.iter().find(|(column, _)| column == f.name()) {
                 Some((_, pg_type))
-                    if is_text(f.data_type())
-                        && f.metadata().get(PG_TYPE_KEY).map(String::as_str) != Some(pg_type) =>
+                    if fits(pg_type, f.data_type())
+                        && (f.metadata().get(PG_TYPE_KEY).map(String::as_str) != Some(pg_type)
+                            || f.metadata().contains_key(LIBRARY_OID_KEY)) =>
                 {
                     changed = true;
                     tagged(f, pg_type)
@@ -272,8 +790,7 @@ fn tagged_schema(table: &str, schema: &Schema) -> Option<SchemaRef> {
     changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
-/// pg_catalog table `table` with its `name` / `"char"` columns marked, or as it is when it
-/// has none.
+/// pg_catalog table `table` with its columns marked, or as it is when none needs it.
 pub fn mark(table: &str, provider: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
     let schema = provider.schema();
     let Some(schema) = tagged_schema(table, &schema) else {

@@ -1,16 +1,24 @@
-//! The pg_catalog tables callqa completes: `pg_class` (the key indexes), `pg_index`,
-//! `pg_constraint`, `pg_description` and `pg_proc`.
+//! The pg_catalog tables callqa completes: `pg_class` and `pg_attribute` (the key
+//! indexes), `pg_index`, `pg_constraint`, `pg_description`, `pg_proc`, `pg_settings` and
+//! `pg_type` (its `regproc` columns as oids).
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field};
-use datafusion::common::Result;
+use datafusion::arrow::array::{AsArray, Float64Array, Int32Array, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::{cast, concat_batches, take_record_batch};
+use datafusion::arrow::datatypes::{DataType, Field, Int16Type, Int32Type};
+use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::Volatility;
 use datafusion::prelude::SessionContext;
 
-use super::rows::{self, bools, int2_list_type, int2_lists, int16s, int32s, strings};
-use super::{FOREIGN_KEY_OID_OFFSET, Facts, Overlay, PRIMARY_KEY_OID_OFFSET, base_rows, keys};
+use super::object_names::ObjectNames;
+use super::rows::{
+    self, bools, int2_list_type, int2_lists, int4_list_type, int4_lists, int16s, int32s,
+    marked_list_type, strings, text_list_type,
+};
+use super::{
+    FOREIGN_KEY_OID_OFFSET, Facts, Overlay, PRIMARY_KEY_OID_OFFSET, base_rows, keys, names,
+};
 use crate::data::schema::SCHEMA;
 
 /// The bootstrap superuser's oid, the owner Postgres shows for everything.
@@ -19,17 +27,29 @@ const OWNER_OID: i32 = 10;
 const BTREE_AM_OID: i32 = 403;
 /// pg_language's `internal`.
 const INTERNAL_LANGUAGE_OID: i32 = 12;
+/// pg_collation's `default`.
+const DEFAULT_COLLATION_OID: i32 = 100;
 
 /// Puts the completed tables into `overlay` (the pg_catalog clients will see).
 pub async fn install(ctx: &SessionContext, overlay: &Overlay, facts: &Facts) -> Result<()> {
     overlay.put("pg_class", pg_class(ctx, facts).await?)?;
     overlay.put("pg_index", pg_index(ctx, facts).await?)?;
+    overlay.put("pg_attribute", pg_attribute(ctx, facts).await?)?;
     overlay.put("pg_constraint", pg_constraint(ctx, facts).await?)?;
     overlay.put("pg_description", pg_description(ctx, facts).await?)?;
     overlay.put("pg_proc", pg_proc(ctx, facts).await?)?;
     overlay.put("pg_settings", pg_settings(ctx).await?)?;
     overlay.put("pg_cursors", Arc::new(super::pg_cursors::PgCursors::new()))?;
     Ok(())
+}
+
+/// Puts `pg_type` into `overlay`, once the functions its `regproc` columns name are known.
+pub async fn install_types(
+    ctx: &SessionContext,
+    overlay: &Overlay,
+    names: &ObjectNames,
+) -> Result<()> {
+    overlay.put("pg_type", pg_type(ctx, names).await?)
 }
 
 /// The relations, plus one `i`ndex relation per declared primary key, plus the columns
@@ -152,8 +172,10 @@ async fn pg_settings(ctx: &SessionContext) -> Result<Arc<dyn datafusion::catalog
     Ok(rows::table(schema, vec![batch])?)
 }
 
-/// One unique, primary index per declared primary key; `indkey` and `indoption` are arrays
-/// (pgjdbc subscripts them and expands them with `_pg_expandarray`).
+/// One unique, primary index per declared primary key. `indkey` and `indoption` are
+/// `int2vector`s, `indclass` and `indcollation` `oidvector`s (lists, shown as `1 3` and
+/// subscripted from 0 as PostgreSQL does): psqlODBC parses their text, SQLAlchemy unnests
+/// `indclass`, pgjdbc subscripts `indoption`.
 async fn pg_index(
     ctx: &SessionContext,
     facts: &Facts,
@@ -164,12 +186,21 @@ async fn pg_index(
         &[
             ("indkey", int2_list_type()),
             ("indoption", int2_list_type()),
+            ("indclass", int4_list_type()),
+            ("indcollation", int4_list_type()),
         ],
     );
     let indexes = &facts.indexes;
     let n = indexes.len();
     let attnums: Vec<Vec<i16>> = indexes.iter().map(|i| i.attnums.clone()).collect();
     let options: Vec<Vec<i16>> = indexes.iter().map(|i| vec![0; i.attnums.len()]).collect();
+    let mut classes = Vec::with_capacity(n);
+    let mut collations = Vec::with_capacity(n);
+    for index in indexes {
+        let types = facts.column_types(&index.table, &index.columns)?;
+        classes.push(Some(types.iter().map(operator_class).collect()));
+        collations.push(Some(types.iter().map(collation).collect()));
+    }
     let natts = || {
         int16s(
             indexes
@@ -198,10 +229,135 @@ async fn pg_index(
             ("indisreplident", bools(false, n)),
             ("indkey", int2_lists(&attnums)),
             ("indoption", int2_lists(&options)),
+            ("indclass", int4_lists(&classes)),
+            ("indcollation", int4_lists(&collations)),
         ],
     )?;
     Ok(rows::table(schema, vec![batch])?)
 }
+
+/// The default btree operator class of a key column's type (`text_ops`, `int4_ops`, …).
+fn operator_class(data_type: &DataType) -> i32 {
+    match data_type {
+        DataType::Int16 => 1979,
+        DataType::Int32 => 1978,
+        DataType::Int64 => 3124,
+        DataType::Float64 => 3123,
+        DataType::Date32 => 3122,
+        DataType::Timestamp(_, Some(_)) => 3127,
+        DataType::Timestamp(_, None) => 3128,
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => 3126,
+        _ => 0,
+    }
+}
+
+/// A key column's collation: the database default (100) for text, none (0) otherwise.
+fn collation(data_type: &DataType) -> i32 {
+    match data_type {
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => DEFAULT_COLLATION_OID,
+        _ => 0,
+    }
+}
+
+/// The library's attributes, plus one per column of each declared key's index (numbered
+/// from 1 in the index, as psqlODBC's SQLPrimaryKeys joins them through `indkey`).
+async fn pg_attribute(
+    ctx: &SessionContext,
+    facts: &Facts,
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let (schema, mut batches) = base_rows(ctx, "pg_attribute").await?;
+    let all = concat_batches(&schema, &batches)?;
+    let relations = all
+        .column_by_name("attrelid")
+        .map(|c| c.as_primitive::<Int32Type>().clone());
+    let numbers = all
+        .column_by_name("attnum")
+        .map(|c| c.as_primitive::<Int16Type>().clone());
+    let (Some(relations), Some(numbers)) = (relations, numbers) else {
+        return Err(DataFusionError::Internal(
+            "pg_attribute has no attrelid / attnum".to_owned(),
+        ));
+    };
+    let mut taken = Vec::new();
+    let mut index_oids = Vec::new();
+    let mut index_numbers = Vec::new();
+    for index in &facts.indexes {
+        for (position, attnum) in (1i16..).zip(&index.attnums) {
+            let row = (0..all.num_rows()).find(|&row| {
+                relations.value(row) == index.table_oid && numbers.value(row) == *attnum
+            });
+            if let Some(row) = row {
+                taken.push(u32::try_from(row).unwrap_or(u32::MAX));
+                index_oids.push(index.oid);
+                index_numbers.push(position);
+            }
+        }
+    }
+    let rows = take_record_batch(&all, &UInt32Array::from(taken))?;
+    let rows = rows::set_column(&rows, "attrelid", int32s(index_oids))?;
+    let rows = rows::set_column(&rows, "attnum", int16s(index_numbers))?;
+    let n = rows.num_rows();
+    let rows = rows::set_column(&rows, "atthasdef", bools(false, n))?;
+    batches.push(rows);
+    // No column has a compression method of its own: PostgreSQL shows '' (psql `\d+`).
+    let batches = batches
+        .iter()
+        .map(|b| rows::set_column(b, "attcompression", strings(vec![""; b.num_rows()])))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(rows::table(schema, batches)?)
+}
+
+/// The library's types with their `regproc` columns (`typinput`, `typreceive`, …) as the
+/// oids of the functions they name, as PostgreSQL stores them: ADBC compares `typreceive`
+/// with 0 and reads its text (`boolrecv`), pgjdbc compares `typinput` with
+/// `'array_in'::regproc`.
+async fn pg_type(
+    ctx: &SessionContext,
+    names: &ObjectNames,
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let (base, batches) = base_rows(ctx, "pg_type").await?;
+    let retyped: Vec<(&str, DataType)> = REGPROC_COLUMNS
+        .iter()
+        .filter(|c| base.field_with_name(c).is_ok())
+        .map(|c| (*c, DataType::Int32))
+        .collect();
+    let schema = rows::retyped(&base, &retyped);
+    let batches = batches
+        .iter()
+        .map(|batch| {
+            let mut columns = batch.columns().to_vec();
+            for (name, _) in &retyped {
+                let index = schema.index_of(name)?;
+                let texts = cast(&columns[index], &DataType::Utf8)?;
+                let oids: Int32Array = texts
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|name| {
+                        name.map(|n| {
+                            let bare = n.strip_prefix("pg_catalog.").unwrap_or(n);
+                            names.function_oid(bare).unwrap_or(0)
+                        })
+                    })
+                    .collect();
+                columns[index] = Arc::new(oids);
+            }
+            Ok(RecordBatch::try_new(Arc::clone(&schema), columns)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(rows::table(schema, batches)?)
+}
+
+/// pg_type's `regproc` columns.
+const REGPROC_COLUMNS: [&str; 8] = [
+    "typinput",
+    "typoutput",
+    "typreceive",
+    "typsend",
+    "typmodin",
+    "typmodout",
+    "typanalyze",
+    "typsubscript",
+];
 
 /// The declared primary and foreign keys (`conkey` / `confkey` as arrays).
 /// Long because primary and foreign keys each fill every column of the table.
@@ -340,35 +496,66 @@ async fn pg_description(
 }
 
 /// The library's built-in functions, plus callqa's (one row per overload) in `public`.
+/// `proargtypes` is an `oidvector`, `proallargtypes` an `oid[]`, `proargmodes` a `"char"[]`
+/// and `proargnames` a `text[]` (the library holds their text): pgcli casts
+/// `proargtypes::regtype[]` and reads the names and modes as arrays.
 /// Long because callqa's rows fill every column of the library's table.
 async fn pg_proc(
     ctx: &SessionContext,
     facts: &Facts,
 ) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
-    let (schema, mut batches) = base_rows(ctx, "pg_proc").await?;
+    let (base, base_batches) = base_rows(ctx, "pg_proc").await?;
+    let schema = rows::retyped(
+        &base,
+        &[
+            ("proargtypes", int4_list_type()),
+            (
+                "proallargtypes",
+                marked_list_type(DataType::Int32, names::OID),
+            ),
+            ("proargmodes", marked_list_type(DataType::Utf8, names::CHAR)),
+            ("proargnames", text_list_type()),
+        ],
+    );
+    let mut batches = Vec::with_capacity(base_batches.len() + 1);
+    for batch in &base_batches {
+        let mut columns = batch.columns().to_vec();
+        for (name, parse) in [
+            ("proargtypes", ListText::SpaceSeparated),
+            ("proallargtypes", ListText::Bracketed),
+            ("proargmodes", ListText::Bracketed),
+            ("proargnames", ListText::Bracketed),
+        ] {
+            let index = schema.index_of(name)?;
+            let texts = cast(&columns[index], &DataType::Utf8)?;
+            let lists: Vec<Option<Vec<String>>> = texts
+                .as_string::<i32>()
+                .iter()
+                .map(|t| t.and_then(|t| parse.elements(t)))
+                .collect();
+            columns[index] = rows::lists_of(&lists, schema.field(index).data_type())?;
+        }
+        batches.push(RecordBatch::try_new(Arc::clone(&schema), columns)?);
+    }
     let public = facts.namespace_oid(SCHEMA)?;
     let functions = &facts.functions;
     let n = functions.len();
-    let arg_types: Vec<String> = functions
+    let arg_types: Vec<Option<Vec<i32>>> = functions
         .iter()
         .map(|f| {
-            f.arguments
-                .iter()
-                .map(|(_, ty)| ty.oid().to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
+            Some(
+                f.arguments
+                    .iter()
+                    .map(|(_, ty)| i32::try_from(ty.oid()).unwrap_or(0))
+                    .collect(),
+            )
         })
         .collect();
-    let arg_names: Vec<Option<String>> = functions
+    let arg_names: Vec<Option<Vec<String>>> = functions
         .iter()
         .map(|f| {
-            let names: Vec<&str> = f
-                .arguments
-                .iter()
-                .filter_map(|(n, _)| n.as_deref())
-                .collect();
-            (names.len() == f.arguments.len() && !names.is_empty())
-                .then(|| format!("{{{}}}", names.join(",")))
+            let names: Vec<String> = f.arguments.iter().filter_map(|(n, _)| n.clone()).collect();
+            (names.len() == f.arguments.len() && !names.is_empty()).then_some(names)
         })
         .collect();
     batches.push(rows::batch(
@@ -414,13 +601,49 @@ async fn pg_proc(
                         .map(|f| i32::try_from(f.result_oid).unwrap_or(0)),
                 ),
             ),
-            ("proargtypes", strings(arg_types.iter().map(String::as_str))),
+            ("proargtypes", int4_lists(&arg_types)),
             (
                 "proargnames",
-                Arc::new(StringArray::from(arg_names)) as ArrayRef,
+                rows::lists_of(&arg_names, &text_list_type())?,
             ),
             ("prosrc", strings(functions.iter().map(|f| f.name.as_str()))),
         ],
     )?);
     Ok(rows::table(schema, batches)?)
+}
+
+/// How the library writes an array column's values as text.
+#[derive(Clone, Copy)]
+enum ListText {
+    /// `23 25` (a vector's own text).
+    SpaceSeparated,
+    /// `[25, 18]`, `['o', 'o']` (Arrow's rendering of a list).
+    Bracketed,
+}
+
+impl ListText {
+    /// The elements of one value; `None` for a value that is no list.
+    fn elements(self, text: &str) -> Option<Vec<String>> {
+        match self {
+            ListText::SpaceSeparated => Some(text.split_whitespace().map(str::to_owned).collect()),
+            ListText::Bracketed => {
+                let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
+                if inner.trim().is_empty() {
+                    return Some(Vec::new());
+                }
+                Some(
+                    inner
+                        .split(", ")
+                        .map(|e| {
+                            let e = e.trim();
+                            e.strip_prefix('\'')
+                                .and_then(|e| e.strip_suffix('\''))
+                                .unwrap_or(e)
+                                .to_owned()
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
 }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Int16Array, Int16Builder, Int32Array, ListBuilder, RecordBatch,
-    StringArray, new_null_array,
+    Array, ArrayRef, BooleanArray, Int16Array, Int16Builder, Int32Array, Int32Builder, ListBuilder,
+    RecordBatch, StringArray, StringBuilder, new_null_array,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -138,6 +138,59 @@ pub fn bools(value: bool, len: usize) -> ArrayRef {
 /// The type of an `int2vector` / `int2[]` column.
 pub fn int2_list_type() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Int16, true)))
+}
+
+/// The type of an `oidvector` / `oid[]` / `int4[]` column.
+pub fn int4_list_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)))
+}
+
+/// The type of a `text[]` column.
+pub fn text_list_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
+}
+
+/// The type of an array whose elements are the PostgreSQL type `mark` (`oid[]`,
+/// `"char"[]`).
+pub fn marked_list_type(element: DataType, mark: &str) -> DataType {
+    DataType::List(Arc::new(super::names::tagged(
+        &Field::new_list_field(element, true),
+        mark,
+    )))
+}
+
+/// An `int4[]` column (of oids), NULL where a row has no list.
+pub fn int4_lists(rows: &[Option<Vec<i32>>]) -> ArrayRef {
+    let mut builder = ListBuilder::new(Int32Builder::new());
+    for row in rows {
+        match row {
+            Some(values) => {
+                builder.values().append_slice(values);
+                builder.append(true);
+            }
+            None => builder.append(false),
+        }
+    }
+    Arc::new(builder.finish())
+}
+
+/// A list column of `data_type` from the text of each element (NULL where a row has no
+/// list); the elements are cast to the list's element type.
+pub fn lists_of(rows: &[Option<Vec<String>>], data_type: &DataType) -> Result<ArrayRef> {
+    let mut builder = ListBuilder::new(StringBuilder::new());
+    for row in rows {
+        match row {
+            Some(values) => {
+                for value in values {
+                    builder.values().append_value(value);
+                }
+                builder.append(true);
+            }
+            None => builder.append(false),
+        }
+    }
+    let texts: ArrayRef = Arc::new(builder.finish());
+    Ok(cast(&texts, data_type)?)
 }
 
 /// An `int2[]` column from one list of attribute numbers per row.

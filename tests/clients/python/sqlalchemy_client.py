@@ -2,7 +2,7 @@
 and columns, and read_sql's DataFrame.
 
 Usage: sqlalchemy_client.py PORT [SECTION...] with sections `names`, `columns`, `keys`,
-`pandas` (default: all). Prints one JSON object; a wrong answer fails an assertion.
+`pandas`, `reflect` (default: all). Prints one JSON object; a wrong answer fails an assertion.
 """
 
 import json
@@ -46,8 +46,10 @@ def names():
     inspector = sa.inspect(engine)
     tables = sorted(inspector.get_table_names(schema="public"))
     assert tables == TABLES, f"get_table_names(schema='public'): {tables}"
+    # Without a schema: the tables on the search path, as PostgreSQL answers (none of
+    # information_schema's, which are not on it).
     default_tables = inspector.get_table_names()
-    assert set(TABLES) <= set(default_tables), f"get_table_names(): {default_tables}"
+    assert sorted(default_tables) == TABLES, f"get_table_names(): {default_tables}"
     views = sorted(inspector.get_view_names(schema="public"))
     assert views == VIEWS, f"get_view_names(schema='public'): {views}"
     return {"default_tables": sorted(default_tables)}
@@ -97,6 +99,36 @@ def pandas_frame():
     }
 
 
-SECTIONS = {"names": names, "columns": columns, "keys": keys, "pandas": pandas_frame}
+def reflect():
+    """Superset's path: MetaData.reflect(views=True), autoload_with, read_sql_table."""
+    metadata = sa.MetaData()
+    metadata.reflect(engine, views=True)
+    reflected = sorted(metadata.tables)
+    assert reflected == sorted(TABLES + VIEWS), f"reflect(views=True): {reflected}"
+    calls = metadata.tables["calls"]
+    assert [c.name for c in calls.columns] == [n for n, _ in CALLS], list(calls.columns)
+    agents = sa.Table("agents", sa.MetaData(), autoload_with=engine)
+    frame = pd.read_sql_table("calls", engine)
+    assert list(frame.columns) == [n for n, _ in CALLS], list(frame.columns)
+    return {
+        "primary_key_calls": [c.name for c in calls.primary_key.columns],
+        "foreign_keys_utterances": sorted(
+            [fk.parent.name, fk.column.table.name, fk.column.name]
+            for fk in metadata.tables["utterances"].foreign_keys
+        ),
+        "view_columns_qa_scorecard": [c.name for c in metadata.tables["qa_scorecard"].columns],
+        "agents_columns": [c.name for c in agents.columns],
+        "read_sql_table_rows": len(frame),
+        "read_sql_table_complaints": int(frame["complaint"].sum()),
+    }
+
+
+SECTIONS = {
+    "names": names,
+    "columns": columns,
+    "keys": keys,
+    "pandas": pandas_frame,
+    "reflect": reflect,
+}
 wanted = sys.argv[2:] or list(SECTIONS)
 print(json.dumps({name: SECTIONS[name]() for name in wanted}, sort_keys=True))
