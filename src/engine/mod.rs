@@ -6,7 +6,8 @@
 //!
 //! `session` is a connection's settings, role and transaction block; `statement` the one
 //! `prepare` of a statement; `plan` planning with typed refusals; `transaction` the
-//! transaction block; `query_memory` the per-query memory limit; `qa_views` the QA views;
+//! transaction block; `named_statements` SQL `PREPARE` / `EXECUTE` / `DEALLOCATE`;
+//! `parameter_types` the `$n` types of a plan; `query_memory` the per-query memory limit; `qa_views` the QA views;
 //! `sql_shell` the `callqa sql` command.
 
 use std::num::NonZeroUsize;
@@ -29,6 +30,8 @@ use crate::data::root::{DataRoot, TableSummary, register_tables};
 use crate::users::Role;
 use crate::{Result, pg_compat};
 
+mod named_statements;
+mod parameter_types;
 mod plan;
 pub mod qa_views;
 pub mod query_memory;
@@ -37,6 +40,8 @@ pub mod sql_shell;
 mod statement;
 mod transaction;
 
+pub use named_statements::{NamedStatement, SharedNamedStatements};
+pub use parameter_types::parameter_types;
 #[cfg(test)]
 pub(crate) use plan::plan_statement;
 pub use plan::{parse_sql, write_verb};
@@ -143,12 +148,10 @@ impl Engine {
     /// An admin session without startup parameters or statement timeout: `callqa sql`, the
     /// SQL tests and the benchmarks.
     pub fn admin_session(&self) -> Session {
-        let parameters = std::collections::HashMap::new();
         self.session(&SessionStart {
             role: Role::Admin,
             user: "callqa",
             pid: i32::try_from(std::process::id()).unwrap_or(0),
-            parameters: &parameters,
             statement_timeout_ms: 0,
         })
     }

@@ -15,6 +15,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 
 use super::Engine;
+use super::named_statements::{Deallocate, NamedStatement};
 use super::plan::plan_statement;
 use super::session::Session;
 use super::transaction::SavepointCommand;
@@ -30,6 +31,8 @@ pub enum Prepared {
     Set(String, String),
     /// `RESET name`.
     Reset(String),
+    /// `SET name TO DEFAULT` / `SET TIME ZONE LOCAL`: `RESET name`, answered `SET`.
+    SetDefault(String),
     /// `RESET ALL` and `DISCARD ALL` (the tag): every setting back to the session's start.
     ResetAll(&'static str),
     /// A statement accepted for compatibility that changes nothing here, with its tag.
@@ -47,6 +50,10 @@ pub enum Prepared {
     Plan(Box<LogicalPlan>),
     /// `COPY (query) TO STDOUT`: the query's plan and the output format.
     CopyOut(Box<LogicalPlan>, CopyFormat),
+    /// SQL `PREPARE`: the statement, kept when it runs.
+    PrepareNamed(Arc<NamedStatement>),
+    /// `DEALLOCATE`.
+    Deallocate(Deallocate),
 }
 
 /// What one statement returned, run to completion: its columns (none for a command) and rows.
@@ -67,6 +74,17 @@ pub enum Answer {
     Tag(&'static str),
 }
 
+impl Prepared {
+    /// Whether the statement ends a failed transaction block (`COMMIT`, `ROLLBACK`,
+    /// `ROLLBACK TO SAVEPOINT`): the only ones Postgres runs in one.
+    pub fn ends_failed_block(&self) -> bool {
+        matches!(
+            self,
+            Prepared::End(_) | Prepared::Savepoint(SavepointCommand::RollbackTo(_))
+        )
+    }
+}
+
 impl Session {
     /// Classifies, rewrites and plans one statement. `param_types` fix the types of the
     /// leading parameters, as a client declares them in a Parse message.
@@ -76,7 +94,12 @@ impl Session {
         mut statement: Statement,
         param_types: &[SqlType],
     ) -> datafusion::error::Result<Prepared> {
-        if let Some(prepared) = classify(&statement) {
+        let classified = classify(&statement);
+        self.admit(classified.as_ref())?;
+        if let Some(prepared) = classified {
+            return Ok(prepared);
+        }
+        if let Some(prepared) = self.prepare_named(engine, &statement).await? {
             return Ok(prepared);
         }
         if let Some(copy) = pg_compat::copy_to_stdout(&statement) {
@@ -115,24 +138,54 @@ impl Session {
                 self.reset(name)?;
                 Answer::Tag("RESET")
             }
+            Prepared::SetDefault(name) => {
+                self.reset(name)?;
+                Answer::Tag("SET")
+            }
             Prepared::ResetAll(tag) => {
                 self.reset_all();
+                if *tag == DISCARD_ALL {
+                    self.named_statements().lock().clear();
+                }
                 Answer::Tag(tag)
+            }
+            Prepared::PrepareNamed(statement) => {
+                self.named_statements()
+                    .lock()
+                    .insert(Arc::clone(statement))?;
+                Answer::Tag("PREPARE")
+            }
+            Prepared::Deallocate(which) => {
+                Answer::Tag(which.apply(&mut self.named_statements().lock())?)
             }
             Prepared::Acknowledge(tag) => Answer::Tag(tag),
             Prepared::Begin => {
                 self.transaction().begin();
                 Answer::Tag("BEGIN")
             }
-            Prepared::End(tag) => {
-                self.transaction().end();
-                Answer::Tag(tag)
-            }
+            // Postgres answers the COMMIT of a failed block with what it did: ROLLBACK.
+            Prepared::End(tag) => Answer::Tag(if self.transaction().end() {
+                "ROLLBACK"
+            } else {
+                tag
+            }),
             Prepared::Savepoint(command) => Answer::Tag(self.transaction().apply(command)?),
             Prepared::TypeIntrospection | Prepared::Plan(_) | Prepared::CopyOut(..) => {
                 return Ok(None);
             }
         }))
+    }
+
+    /// Refuses a statement (`None`: one `classify` does not answer) inside a failed
+    /// transaction block, unless it ends the failure.
+    pub fn admit(&self, prepared: Option<&Prepared>) -> datafusion::error::Result<()> {
+        self.transaction()
+            .admit(prepared.is_some_and(Prepared::ends_failed_block))
+    }
+
+    /// A statement of the session failed: inside a transaction block, the block fails.
+    pub fn statement_failed(&self) {
+        self.transaction().fail();
     }
 
     /// Runs `sql` statement by statement to completion, as `callqa sql` and the SQL tests
@@ -144,9 +197,14 @@ impl Session {
         sql: &str,
     ) -> datafusion::error::Result<Vec<StatementRows>> {
         let mut results = Vec::new();
-        for statement in pg_compat::parse_statements(sql)? {
-            let prepared = Box::pin(self.prepare(engine, statement, &[])).await?;
-            results.push(self.collect(engine, &prepared).await?);
+        let statements =
+            pg_compat::parse_statements(sql).inspect_err(|_| self.statement_failed())?;
+        for statement in statements {
+            let rows = match Box::pin(self.prepare(engine, statement, &[])).await {
+                Ok(prepared) => self.collect(engine, &prepared).await,
+                Err(e) => Err(e),
+            };
+            results.push(rows.inspect_err(|_| self.statement_failed())?);
         }
         Ok(results)
     }
@@ -200,6 +258,9 @@ impl Session {
     }
 }
 
+/// The tag of `DISCARD ALL`, which also drops the prepared statements (`RESET ALL` does not).
+const DISCARD_ALL: &str = "DISCARD ALL";
+
 /// PostgreSQL-only statements answered without DataFusion; `None` for the rest.
 pub fn classify(statement: &Statement) -> Option<Prepared> {
     match statement {
@@ -225,6 +286,11 @@ pub fn classify(statement: &Statement) -> Option<Prepared> {
             if name.to_lowercase().starts_with("datafusion.") {
                 return None;
             }
+            if let [value] = values.as_slice()
+                && is_keyword(value, "default")
+            {
+                return Some(Prepared::SetDefault(name));
+            }
             let value = values
                 .iter()
                 .map(setting_value)
@@ -232,9 +298,13 @@ pub fn classify(statement: &Statement) -> Option<Prepared> {
                 .join(", ");
             Some(Prepared::Set(name, value))
         }
-        Statement::Set(Set::SetTimeZone { value, .. }) => {
-            Some(Prepared::Set("timezone".to_owned(), setting_value(value)))
-        }
+        Statement::Set(Set::SetTimeZone { value, .. }) => Some(
+            if is_keyword(value, "default") || is_keyword(value, "local") {
+                Prepared::SetDefault("timezone".to_owned())
+            } else {
+                Prepared::Set("timezone".to_owned(), setting_value(value))
+            },
+        ),
         Statement::Set(_) => Some(Prepared::Acknowledge("SET")),
         Statement::Reset(reset) => Some(match &reset.reset {
             Reset::ALL => Prepared::ResetAll("RESET"),
@@ -263,16 +333,23 @@ pub fn classify(statement: &Statement) -> Option<Prepared> {
         Statement::UNLISTEN { .. } => Some(Prepared::Acknowledge("UNLISTEN")),
         Statement::Discard {
             object_type: DiscardObject::ALL,
-        } => Some(Prepared::ResetAll("DISCARD ALL")),
+        } => Some(Prepared::ResetAll(DISCARD_ALL)),
         // Plans, sequences and temporary tables: none are kept per session here.
         Statement::Discard { object_type } => Some(Prepared::Acknowledge(match object_type {
             DiscardObject::PLANS => "DISCARD PLANS",
             DiscardObject::SEQUENCES => "DISCARD SEQUENCES",
             _ => "DISCARD TEMP",
         })),
-        Statement::Deallocate { .. } => Some(Prepared::Acknowledge("DEALLOCATE")),
+        Statement::Deallocate { name, .. } => Some(Prepared::Deallocate(Deallocate::of(name))),
         _ => None,
     }
+}
+
+/// Whether a SET value is the unquoted word `keyword` (`SET x TO DEFAULT`, `SET TIME ZONE
+/// LOCAL`), which PostgreSQL reads as `RESET x`.
+fn is_keyword(value: &SqlExpr, keyword: &str) -> bool {
+    matches!(value, SqlExpr::Identifier(ident)
+        if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case(keyword))
 }
 
 /// A SET value as PostgreSQL stores it: strings without quotes, identifiers as written.

@@ -13,8 +13,7 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::ast::{Statement, visit_relations};
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use super::statement_depth::{self, StatementTooDeep};
@@ -68,7 +67,7 @@ pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
     let too_deep = |e: StatementTooDeep| DataFusionError::External(Box::new(e));
     let syntax = |e: ParserError| DataFusionError::SQL(Box::new(e), None);
     statement_depth::check_tokens(&sql).map_err(too_deep)?;
-    match Parser::parse_sql(&PostgreSqlDialect {}, &sql) {
+    match super::reset_spellings::parse_sql(&sql) {
         Ok(statements) => {
             for statement in &statements {
                 statement_depth::check(statement).map_err(too_deep)?;
@@ -79,7 +78,13 @@ pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
                     .map(|s| DATA_RULES.iter().fold(s, |s, rule| rule.rewrite(s)))
                     .collect());
             }
-            CATALOG_PARSER.parse(&sql).map_err(syntax)
+            match CATALOG_PARSER.parse(&sql) {
+                Ok(statements) => Ok(statements),
+                // The library does not read `RESET TIME ZONE`; its rules are for queries, and
+                // settings statements hold none.
+                Err(_) if statements.iter().all(is_setting_statement) => Ok(statements),
+                Err(e) => Err(syntax(e)),
+            }
         }
         // What only the library's token-level fixes can read.
         Err(_) => {
@@ -90,6 +95,13 @@ pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
             Ok(statements)
         }
     }
+}
+
+fn is_setting_statement(statement: &Statement) -> bool {
+    matches!(
+        statement,
+        Statement::Reset(_) | Statement::Set(_) | Statement::ShowVariable { .. }
+    )
 }
 
 fn reads_data(statement: &Statement) -> bool {

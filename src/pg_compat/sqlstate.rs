@@ -25,6 +25,10 @@ pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
 pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
 /// `25P01` no_active_sql_transaction.
 pub const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
+/// `25P02` in_failed_sql_transaction.
+pub const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
+/// `26000` invalid_sql_statement_name (no prepared statement of that name).
+pub const INVALID_SQL_STATEMENT_NAME: &str = "26000";
 /// `28000` invalid_authorization_specification.
 pub const INVALID_AUTHORIZATION_SPECIFICATION: &str = "28000";
 /// `28P01` invalid_password.
@@ -53,6 +57,10 @@ pub const UNDEFINED_FUNCTION: &str = "42883";
 pub const UNDEFINED_TABLE: &str = "42P01";
 /// `42P02` undefined_parameter.
 pub const UNDEFINED_PARAMETER: &str = "42P02";
+/// `42P05` duplicate_prepared_statement.
+pub const DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
+/// `42P18` indeterminate_datatype.
+pub const INDETERMINATE_DATATYPE: &str = "42P18";
 /// `53200` out_of_memory.
 pub const OUT_OF_MEMORY: &str = "53200";
 /// `53300` too_many_connections.
@@ -79,6 +87,8 @@ pub struct Refusal {
     /// The SQLSTATE.
     pub code: &'static str,
     message: String,
+    /// PostgreSQL's DETAIL line, where it sends one.
+    pub detail: Option<String>,
 }
 
 impl Refusal {
@@ -90,6 +100,20 @@ impl Refusal {
         datafusion::error::DataFusionError::External(Box::new(Refusal {
             code,
             message: message.into(),
+            detail: None,
+        }))
+    }
+
+    /// A refusal with PostgreSQL's DETAIL line.
+    pub fn with_detail(
+        code: &'static str,
+        message: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> datafusion::error::DataFusionError {
+        datafusion::error::DataFusionError::External(Box::new(Refusal {
+            code,
+            message: message.into(),
+            detail: Some(detail.into()),
         }))
     }
 

@@ -15,6 +15,7 @@ use super::{
 };
 
 /// Rewrites `statement` in place, in order:
+/// 0. unqualified session views (`pg_prepared_statements`) are found in `pg_catalog`;
 /// 1. unnamed select-list columns get PostgreSQL's names (`count`, `?column?`), before
 ///    `current_setting(...)` becomes a literal so that column stays `current_setting`;
 /// 2. `current_setting('name')` becomes the session's value (42704 for an unknown name);
@@ -27,6 +28,7 @@ pub fn rewrite_statement(
     ctx: &SessionContext,
     settings: &PgSettings,
 ) -> datafusion::error::Result<()> {
+    super::catalog::qualify_session_views(statement);
     name_unnamed_columns(statement);
     substitute_current_setting(statement, settings)
         .map_err(|message| Refusal::error(sqlstate::UNDEFINED_OBJECT, message))?;

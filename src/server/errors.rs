@@ -118,7 +118,14 @@ pub fn pg_error(err: &DataFusionError) -> PgWireError {
         }
         _ => err.strip_backtrace(),
     };
-    user_error(sqlstate(err), message)
+    let mut error = user_error(sqlstate(err), message);
+    if let DataFusionError::External(e) = err.find_root()
+        && let Some(detail) = e.downcast_ref::<Refusal>().and_then(|r| r.detail.clone())
+        && let PgWireError::UserError(info) = &mut error
+    {
+        info.detail = Some(detail);
+    }
+    error
 }
 
 /// A Postgres `ERROR` with a SQLSTATE and message.

@@ -18,6 +18,7 @@ mod information_schema;
 mod keys;
 mod names;
 mod pg_catalog;
+mod pg_prepared_statements;
 mod rows;
 mod types;
 
@@ -37,6 +38,9 @@ use crate::data::root::TableSummary;
 use crate::data::schema::{DATABASE, SCHEMA};
 
 pub use names::{NameValue, wire_type};
+pub use pg_prepared_statements::{
+    PreparedStatementRow, SESSION_VIEWS, SessionPreparedStatements, qualify_session_views,
+};
 pub use types::{display_name, information_schema_name, pg_type};
 
 /// Oids given to callqa's own catalog objects: far above the ones datafusion-pg-catalog

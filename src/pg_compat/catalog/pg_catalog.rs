@@ -1,5 +1,5 @@
 //! The pg_catalog tables callqa completes: `pg_class` (the key indexes), `pg_index`,
-//! `pg_constraint`, `pg_description` and `pg_proc`.
+//! `pg_constraint`, `pg_description` and `pg_proc`; and adds: `pg_prepared_statements`.
 
 use std::sync::Arc;
 
@@ -28,6 +28,10 @@ pub async fn install(ctx: &SessionContext, overlay: &Overlay, facts: &Facts) -> 
     overlay.put("pg_description", pg_description(ctx, facts).await?)?;
     overlay.put("pg_proc", pg_proc(ctx, facts).await?)?;
     overlay.put("pg_settings", pg_settings(ctx).await?)?;
+    overlay.put(
+        "pg_prepared_statements",
+        Arc::new(super::pg_prepared_statements::PgPreparedStatements::new()),
+    )?;
     Ok(())
 }
 
