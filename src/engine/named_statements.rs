@@ -9,6 +9,7 @@
 //! lists them for `pg_prepared_statements`.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -264,6 +265,13 @@ impl Session {
         if args.is_empty() {
             return Ok(named.plan.clone());
         }
+        // The arguments are evaluated here, before any Bind could give `$n` a value.
+        if let Some(placeholder) = args.iter().find_map(placeholder) {
+            return Err(Refusal::error(
+                sqlstate::UNDEFINED_PARAMETER,
+                format!("there is no parameter {placeholder}"),
+            ));
+        }
         // Cast in SQL, so a literal reads as the type reads it here (a timestamp in the
         // session's zone), then to the placeholder's exact Arrow type.
         let select = args
@@ -324,6 +332,22 @@ fn declared_parameters(
         }
     }
     Ok(types)
+}
+
+/// The first `$n` in an argument of `EXECUTE`.
+fn placeholder(arg: &SqlExpr) -> Option<String> {
+    use datafusion::sql::sqlparser::ast::{Value, visit_expressions};
+    let found = visit_expressions(arg, |expr| match expr {
+        SqlExpr::Value(v) => match &v.value {
+            Value::Placeholder(name) => ControlFlow::Break(name.clone()),
+            _ => ControlFlow::Continue(()),
+        },
+        _ => ControlFlow::Continue(()),
+    });
+    match found {
+        ControlFlow::Break(name) => Some(name),
+        ControlFlow::Continue(()) => None,
+    }
 }
 
 /// `EXECUTE name`: one identifier, folded as PostgreSQL folds it.

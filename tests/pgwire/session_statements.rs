@@ -309,6 +309,12 @@ async fn executed_statements_read_data_under_the_timeout_and_stay_in_their_sessi
         .get(0);
     assert!(expected > 0);
     assert_eq!(got, expected);
+    // Its arguments are evaluated before any Bind could give `$1` a value.
+    let err = client
+        .query("EXECUTE by_queue($1)", &[&"billing"])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::UNDEFINED_PARAMETER), "{err:?}");
     let other = server.connect().await;
     let err = other
         .simple_query("EXECUTE by_queue('billing')")
