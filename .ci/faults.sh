@@ -158,8 +158,8 @@ out=$(q "$conn" -c "select cardinality(array_repeat(1, 2000000000))" 2>&1 || tru
 expect "array_repeat over 1 GB per value (54000)" '54000' "$out"
 out=$(q "$conn" -c "set datafusion.runtime.memory_limit = '50G'" 2>&1 || true)
 expect "runtime setting escape (42501)" '42501' "$out"
-out=$(q "$conn" -c "prepare p as select 1" 2>&1 || true)
-expect "SQL PREPARE (0A000)" '0A000' "$out"
+out=$(q "$conn" -c "prepare p as select length(repeat('x', 1000000000)); execute p" 2>&1 || true)
+expect "SQL EXECUTE over the 64 MB pool (53200)" '53200' "$out"
 out=$(q "$conn" -c "COPY (select 1) TO '$work/copied.csv'" 2>&1 || true)
 expect "COPY to a server file (42501)" '42501' "$out"
 out=$(q "$conn" -c "select 9223372036854775807 + 1" 2>&1 || true)

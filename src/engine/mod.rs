@@ -6,8 +6,10 @@
 //!
 //! `session` is a connection's settings, role and transaction block; `statement` the one
 //! `prepare` of a statement; `plan` planning with typed refusals; `transaction` the
-//! transaction block; `cursors` the cursors of DECLARE / FETCH; `query_memory` the per-query
-//! memory limit; `qa_views` the QA views; `sql_shell` the `callqa sql` command.
+//! transaction block; `cursors` the cursors of DECLARE / FETCH; `named_statements` SQL
+//! `PREPARE` / `EXECUTE` / `DEALLOCATE`; `parameter_types` the `$n` types of a plan;
+//! `query_memory` the per-query memory limit; `qa_views` the QA views; `sql_shell` the
+//! `callqa sql` command.
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -30,6 +32,8 @@ use crate::users::Role;
 use crate::{Result, pg_compat};
 
 mod cursors;
+mod named_statements;
+mod parameter_types;
 mod plan;
 pub mod qa_views;
 pub mod query_memory;
@@ -39,6 +43,8 @@ mod statement;
 mod transaction;
 
 pub use cursors::{CursorCommand, CursorDeclaration, CursorOutcome, Direction, Fetched};
+pub use named_statements::{NamedStatement, SharedNamedStatements};
+pub use parameter_types::parameter_types;
 #[cfg(test)]
 pub(crate) use plan::plan_statement;
 pub use plan::{parse_sql, write_verb};
@@ -145,12 +151,10 @@ impl Engine {
     /// An admin session without startup parameters or statement timeout: `callqa sql`, the
     /// SQL tests and the benchmarks.
     pub fn admin_session(&self) -> Session {
-        let parameters = std::collections::HashMap::new();
         self.session(&SessionStart {
             role: Role::Admin,
             user: "callqa",
             pid: i32::try_from(std::process::id()).unwrap_or(0),
-            parameters: &parameters,
             statement_timeout_ms: 0,
         })
     }

@@ -15,14 +15,18 @@ use datafusion::config::ConfigOptions;
 use datafusion::prelude::SessionContext;
 
 use super::cursors::{self, Cursors, SharedCursors};
+use super::named_statements::SharedNamedStatements;
 use super::transaction::TransactionBlock;
 use crate::config::parse_timeout_ms;
+use crate::pg_compat::catalog::SessionPreparedStatements;
 use crate::pg_compat::sqlstate::{self, Refusal};
-use crate::pg_compat::{PgSettings, normalize_setting, settings_column_name};
+use crate::pg_compat::{
+    PgSettings, normalize_setting, settings_column_name, startup_settings, time_zone_setting,
+};
 use crate::users::Role;
 
-/// Who starts a session and with what: the startup parameters of a wire connection, or
-/// none for `callqa sql` and the SQL tests.
+/// Who starts a session: the user and the server's defaults (a wire connection's startup
+/// parameters are applied afterwards, by [`Session::apply_startup`]).
 #[derive(Debug, Clone)]
 pub struct SessionStart<'a> {
     /// The role the user authenticated as.
@@ -31,8 +35,6 @@ pub struct SessionStart<'a> {
     pub user: &'a str,
     /// The backend process id clients see (`pg_backend_pid()`).
     pub pid: i32,
-    /// Startup parameters (`TimeZone`, `application_name`, …).
-    pub parameters: &'a HashMap<String, String>,
     /// The server's `--statement-timeout` in milliseconds (0: none): the session's default.
     pub statement_timeout_ms: u64,
 }
@@ -41,10 +43,12 @@ pub struct SessionStart<'a> {
 pub struct Session {
     ctx: SessionContext,
     /// The session's DataFusion options as it started (for `RESET` of `datafusion.*`).
-    initial_options: ConfigOptions,
+    initial_options: Mutex<ConfigOptions>,
     settings: Mutex<PgSettings>,
     transaction: Mutex<TransactionBlock>,
     cursors: SharedCursors,
+    /// SQL `PREPARE`d statements; also in the DataFusion state, for `pg_prepared_statements`.
+    named: Arc<SharedNamedStatements>,
     role: Role,
 }
 
@@ -60,22 +64,34 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// A session over `ctx` (a fresh clone of the engine's template) for `start`.
     pub(super) fn new(ctx: SessionContext, start: &SessionStart<'_>) -> Session {
-        let mut settings = PgSettings::from_startup(start.parameters);
+        let mut settings = PgSettings::default();
         settings.start_with("statement_timeout", &start.statement_timeout_ms.to_string());
-        if let Some(time_zone) = settings.get("timezone") {
-            set_time_zone(&ctx, time_zone);
+        if let Some(zone) = settings
+            .get("timezone")
+            .and_then(|zone| time_zone_setting(zone).ok())
+        {
+            set_time_zone(&ctx, &zone.arrow);
         }
         let initial_options = ctx.state().config().options().as_ref().clone();
         // Advisory locks belong to the session: released when it is dropped.
         crate::pg_compat::register_session_functions(&ctx, start.user, start.pid);
         let cursors = SharedCursors::default();
         list_cursors_in_catalog(&ctx, &cursors);
+        let named = Arc::new(SharedNamedStatements::default());
+        let listed = Arc::clone(&named);
+        ctx.state_ref()
+            .write()
+            .config_mut()
+            .set_extension(Arc::new(SessionPreparedStatements(Arc::new(move || {
+                listed.rows()
+            }))));
         Session {
             ctx,
-            initial_options,
+            initial_options: Mutex::new(initial_options),
             settings: Mutex::new(settings),
             transaction: Mutex::default(),
             cursors,
+            named,
             role: start.role,
         }
     }
@@ -114,9 +130,54 @@ impl Session {
         &self.cursors
     }
 
-    /// The `TimeZone` setting.
+    /// The session's SQL-level prepared statements.
+    pub fn named_statements(&self) -> &SharedNamedStatements {
+        &self.named
+    }
+
+    /// The session's time zone as DataFusion computes with it (an IANA name or an ISO offset:
+    /// `TimeZone = '+08:00'` is `-08:00` here, as PostgreSQL reads the POSIX sign).
     pub fn time_zone(&self) -> Option<String> {
-        self.settings().get("timezone").map(str::to_owned)
+        self.ctx
+            .state_ref()
+            .read()
+            .config_options()
+            .execution
+            .time_zone
+            .clone()
+    }
+
+    /// Applies a wire connection's startup settings (the `options` parameter's `-c` settings,
+    /// then the parameters that are settings, such as `TimeZone`) exactly as `SET` would; they
+    /// become what `RESET` restores. The first one `SET` would refuse is the error, and the
+    /// connection ends with it.
+    pub async fn apply_startup(
+        &self,
+        engine: &super::Engine,
+        parameters: &HashMap<String, String>,
+    ) -> datafusion::error::Result<()> {
+        for (name, value) in startup_settings(parameters)? {
+            // Only a plain name can be a setting (and reads as one in SET).
+            let plain = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+            if !plain {
+                return Err(unknown_setting(&name));
+            }
+            let sql = format!("SET {name} = '{}'", value.replace('\'', "''"));
+            Box::pin(self.run_sql(engine, &sql)).await?;
+        }
+        self.settings().mark_started();
+        *self
+            .initial_options
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            self.ctx.state().config().options().as_ref().clone();
+        Ok(())
     }
 
     /// The `statement_timeout` in milliseconds; `None` or 0 mean no limit.
@@ -153,12 +214,18 @@ impl Session {
     /// `SET name = value` of a PostgreSQL setting (the time zone in both copies).
     pub async fn set(&self, name: &str, value: &str) -> datafusion::error::Result<()> {
         if normalize_setting(name) == "timezone" {
-            // Checked as DataFusion checks a zone (and applied to its copy).
-            let sql = format!(
-                "SET datafusion.execution.time_zone = '{}'",
-                value.replace('\'', "''")
-            );
-            self.ctx.sql(&sql).await?.collect().await?;
+            // Read as PostgreSQL reads a zone; DataFusion's copy is the zone it names.
+            let zone = time_zone_setting(value)?;
+            if !self.settings().set(name, &zone.shown) {
+                return Err(unknown_setting(name));
+            }
+            set_time_zone(&self.ctx, &zone.arrow);
+            return Ok(());
+        }
+        if normalize_setting(name) == "client_encoding" {
+            let encoding = client_encoding(value)?;
+            self.settings().set(name, encoding);
+            return Ok(());
         }
         if normalize_setting(name) == "statement_timeout" && parse_timeout_ms(value).is_none() {
             return Err(Refusal::error(
@@ -180,6 +247,8 @@ impl Session {
         if option.starts_with("datafusion.") {
             let initial = self
                 .initial_options
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
                 .entries()
                 .into_iter()
                 .find(|entry| entry.key == option)
@@ -199,9 +268,9 @@ impl Session {
             settings.get("timezone").map(str::to_owned)
         };
         if normalize_setting(name) == "timezone"
-            && let Some(time_zone) = restored
+            && let Some(zone) = restored.and_then(|shown| time_zone_setting(&shown).ok())
         {
-            set_time_zone(&self.ctx, &time_zone);
+            set_time_zone(&self.ctx, &zone.arrow);
         }
         Ok(())
     }
@@ -209,7 +278,12 @@ impl Session {
     /// `RESET ALL` / `DISCARD ALL`: every setting and option back to the session's start.
     pub fn reset_all(&self) {
         self.settings().reset_all();
-        *self.ctx.state_ref().write().config_mut().options_mut() = self.initial_options.clone();
+        let initial = self
+            .initial_options
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        *self.ctx.state_ref().write().config_mut().options_mut() = initial;
     }
 }
 
@@ -239,6 +313,25 @@ fn list_cursors_in_catalog(ctx: &SessionContext, cursors: &SharedCursors) {
         .write()
         .config_mut()
         .set_extension(Arc::new(listing));
+}
+
+/// A `client_encoding` callqa can keep: rows go out as UTF-8, which is what UTF8 (any
+/// spelling) and SQL_ASCII (no conversion) clients read. Another encoding would need a
+/// conversion callqa does not make: refused rather than announced and not kept.
+fn client_encoding(value: &str) -> datafusion::error::Result<&'static str> {
+    let spelled: String = value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match spelled.as_str() {
+        "UTF8" | "UNICODE" => Ok("UTF8"),
+        "SQLASCII" => Ok("SQL_ASCII"),
+        _ => Err(Refusal::error(
+            sqlstate::FEATURE_NOT_SUPPORTED,
+            format!("client_encoding \"{value}\" is not supported: callqa sends UTF8 only"),
+        )),
+    }
 }
 
 fn unknown_setting(name: &str) -> datafusion::error::DataFusionError {

@@ -16,6 +16,7 @@ use datafusion::sql::sqlparser::ast::{
 
 use super::Engine;
 use super::cursors::{self, CursorCommand, CursorDeclaration, CursorOutcome};
+use super::named_statements::{Deallocate, NamedStatement};
 use super::plan::plan_statement;
 use super::session::Session;
 use super::transaction::SavepointCommand;
@@ -31,6 +32,8 @@ pub enum Prepared {
     Set(String, String),
     /// `RESET name`.
     Reset(String),
+    /// `SET name TO DEFAULT` / `SET TIME ZONE LOCAL`: `RESET name`, answered `SET`.
+    SetDefault(String),
     /// `RESET ALL` and `DISCARD ALL` (the tag): every setting back to the session's start.
     ResetAll(&'static str),
     /// A statement accepted for compatibility that changes nothing here, with its tag.
@@ -48,6 +51,10 @@ pub enum Prepared {
     Plan(Box<LogicalPlan>),
     /// `COPY … TO STDOUT`: the query's plan and the output format.
     CopyOut(Box<LogicalPlan>, CopyFormat),
+    /// SQL `PREPARE`: the statement, kept when it runs.
+    PrepareNamed(Arc<NamedStatement>),
+    /// `DEALLOCATE`.
+    Deallocate(Deallocate),
     /// `DECLARE name CURSOR FOR query`: the query's plan and the declaration.
     DeclareCursor(Box<LogicalPlan>, CursorDeclaration),
     /// `FETCH`, `MOVE`, `CLOSE` of a cursor.
@@ -88,6 +95,17 @@ pub enum Answer {
     Tag(&'static str),
 }
 
+impl Prepared {
+    /// Whether the statement ends a failed transaction block (`COMMIT`, `ROLLBACK`,
+    /// `ROLLBACK TO SAVEPOINT`): the only ones Postgres runs in one.
+    pub fn ends_failed_block(&self) -> bool {
+        matches!(
+            self,
+            Prepared::End(_) | Prepared::Savepoint(SavepointCommand::RollbackTo(_))
+        )
+    }
+}
+
 impl Session {
     /// Classifies, rewrites and plans one statement. `param_types` fix the types of the
     /// leading parameters, as a client declares them in a Parse message.
@@ -97,11 +115,16 @@ impl Session {
         mut statement: Statement,
         param_types: &[SqlType],
     ) -> datafusion::error::Result<Prepared> {
-        if let Some(prepared) = classify(&statement) {
+        let classified = classify(&statement);
+        self.admit(classified.as_ref())?;
+        if let Some(prepared) = classified {
             return Ok(match prepared {
                 Prepared::Cursor(command) => Prepared::Cursor(self.with_cursor_columns(command)),
                 other => other,
             });
+        }
+        if let Some(prepared) = self.prepare_named(engine, &statement).await? {
+            return Ok(prepared);
         }
         if let Some(declared) = cursors::declaration(&statement) {
             let (declaration, query) = declared?;
@@ -178,22 +201,37 @@ impl Session {
                 self.reset(name)?;
                 Answer::Tag("RESET")
             }
+            Prepared::SetDefault(name) => {
+                self.reset(name)?;
+                Answer::Tag("SET")
+            }
             Prepared::ResetAll(tag) => {
                 self.reset_all();
-                if *tag == "DISCARD ALL" {
+                if *tag == DISCARD_ALL {
                     self.cursors().close_all();
+                    self.named_statements().lock().clear();
                 }
                 Answer::Tag(tag)
+            }
+            Prepared::PrepareNamed(statement) => {
+                self.named_statements()
+                    .lock()
+                    .insert(Arc::clone(statement))?;
+                Answer::Tag("PREPARE")
+            }
+            Prepared::Deallocate(which) => {
+                Answer::Tag(which.apply(&mut self.named_statements().lock())?)
             }
             Prepared::Acknowledge(tag) => Answer::Tag(tag),
             Prepared::Begin => {
                 self.transaction().begin();
                 Answer::Tag("BEGIN")
             }
+            // Postgres answers the COMMIT of a failed block with what it did: ROLLBACK.
             Prepared::End(tag) => {
-                self.transaction().end();
-                self.cursors().end_block(*tag == "COMMIT");
-                Answer::Tag(tag)
+                let failed = self.transaction().end();
+                self.cursors().end_block(*tag == "COMMIT" && !failed);
+                Answer::Tag(if failed { "ROLLBACK" } else { tag })
             }
             Prepared::Savepoint(command) => {
                 let tag = self.transaction().apply(command)?;
@@ -211,6 +249,18 @@ impl Session {
         }))
     }
 
+    /// Refuses a statement (`None`: one `classify` does not answer) inside a failed
+    /// transaction block, unless it ends the failure.
+    pub fn admit(&self, prepared: Option<&Prepared>) -> datafusion::error::Result<()> {
+        self.transaction()
+            .admit(prepared.is_some_and(Prepared::ends_failed_block))
+    }
+
+    /// A statement of the session failed: inside a transaction block, the block fails.
+    pub fn statement_failed(&self) {
+        self.transaction().fail();
+    }
+
     /// Runs `sql` statement by statement to completion, as `callqa sql` and the SQL tests
     /// do: each statement's rows (none for a command), the first failure ends the run.
     /// Queries run with the per-query memory pool, as on the wire.
@@ -220,11 +270,14 @@ impl Session {
         sql: &str,
     ) -> datafusion::error::Result<Vec<StatementRows>> {
         let mut results = Vec::new();
-        for statement in pg_compat::parse_statements(sql)? {
-            let prepared = Box::pin(self.prepare(engine, statement, &[]))
-                .await?
-                .with_source_text(sql);
-            results.push(self.collect(engine, &prepared).await?);
+        let statements =
+            pg_compat::parse_statements(sql).inspect_err(|_| self.statement_failed())?;
+        for statement in statements {
+            let rows = match Box::pin(self.prepare(engine, statement, &[])).await {
+                Ok(prepared) => self.collect(engine, &prepared.with_source_text(sql)).await,
+                Err(e) => Err(e),
+            };
+            results.push(rows.inspect_err(|_| self.statement_failed())?);
         }
         Ok(results)
     }
@@ -302,6 +355,9 @@ impl Session {
     }
 }
 
+/// The tag of `DISCARD ALL`, which also drops the prepared statements (`RESET ALL` does not).
+const DISCARD_ALL: &str = "DISCARD ALL";
+
 /// PostgreSQL-only statements answered without DataFusion; `None` for the rest.
 pub fn classify(statement: &Statement) -> Option<Prepared> {
     match statement {
@@ -327,6 +383,11 @@ pub fn classify(statement: &Statement) -> Option<Prepared> {
             if name.to_lowercase().starts_with("datafusion.") {
                 return None;
             }
+            if let [value] = values.as_slice()
+                && is_keyword(value, "default")
+            {
+                return Some(Prepared::SetDefault(name));
+            }
             let value = values
                 .iter()
                 .map(setting_value)
@@ -334,9 +395,13 @@ pub fn classify(statement: &Statement) -> Option<Prepared> {
                 .join(", ");
             Some(Prepared::Set(name, value))
         }
-        Statement::Set(Set::SetTimeZone { value, .. }) => {
-            Some(Prepared::Set("timezone".to_owned(), setting_value(value)))
-        }
+        Statement::Set(Set::SetTimeZone { value, .. }) => Some(
+            if is_keyword(value, "default") || is_keyword(value, "local") {
+                Prepared::SetDefault("timezone".to_owned())
+            } else {
+                Prepared::Set("timezone".to_owned(), setting_value(value))
+            },
+        ),
         Statement::Set(_) => Some(Prepared::Acknowledge("SET")),
         Statement::Reset(reset) => Some(match &reset.reset {
             Reset::ALL => Prepared::ResetAll("RESET"),
@@ -365,16 +430,23 @@ pub fn classify(statement: &Statement) -> Option<Prepared> {
         Statement::UNLISTEN { .. } => Some(Prepared::Acknowledge("UNLISTEN")),
         Statement::Discard {
             object_type: DiscardObject::ALL,
-        } => Some(Prepared::ResetAll("DISCARD ALL")),
+        } => Some(Prepared::ResetAll(DISCARD_ALL)),
         // Plans, sequences and temporary tables: none are kept per session here.
         Statement::Discard { object_type } => Some(Prepared::Acknowledge(match object_type {
             DiscardObject::PLANS => "DISCARD PLANS",
             DiscardObject::SEQUENCES => "DISCARD SEQUENCES",
             _ => "DISCARD TEMP",
         })),
-        Statement::Deallocate { .. } => Some(Prepared::Acknowledge("DEALLOCATE")),
+        Statement::Deallocate { name, .. } => Some(Prepared::Deallocate(Deallocate::of(name))),
         _ => None,
     }
+}
+
+/// Whether a SET value is the unquoted word `keyword` (`SET x TO DEFAULT`, `SET TIME ZONE
+/// LOCAL`), which PostgreSQL reads as `RESET x`.
+fn is_keyword(value: &SqlExpr, keyword: &str) -> bool {
+    matches!(value, SqlExpr::Identifier(ident)
+        if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case(keyword))
 }
 
 /// A SET value as PostgreSQL stores it: strings without quotes, identifiers as written.

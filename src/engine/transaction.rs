@@ -6,6 +6,11 @@
 //! SAVEPOINT`, and reads the transaction status byte of every `ReadyForQuery` to decide what
 //! to send next. So savepoints are kept as Postgres keeps them — a stack of names per
 //! connection, valid only inside a block — and misuse gets Postgres' errors and SQLSTATEs.
+//!
+//! An error inside a block fails it, as in Postgres: until `ROLLBACK`, `COMMIT` (which then
+//! answers `ROLLBACK`) or a `ROLLBACK TO` a savepoint, every statement is refused with 25P02.
+//! Drivers count on that refusal (and on the `E` status byte) to notice a lost transaction
+//! instead of reading the answers of the statements after it as if the block were whole.
 
 use datafusion::sql::sqlparser::ast::Ident;
 
@@ -42,10 +47,11 @@ impl SavepointCommand {
 }
 
 /// The transaction block of one connection: `None` outside a block, else its savepoints,
-/// oldest first.
+/// oldest first; and whether an error has failed it.
 #[derive(Debug, Default)]
 pub struct TransactionBlock {
     savepoints: Option<Vec<String>>,
+    failed: bool,
 }
 
 impl TransactionBlock {
@@ -64,9 +70,41 @@ impl TransactionBlock {
         self.savepoints.as_ref().map_or(0, Vec::len)
     }
 
-    /// `COMMIT` / `ROLLBACK`: the block and all its savepoints end.
-    pub fn end(&mut self) {
+    /// `COMMIT` / `ROLLBACK`: the block and all its savepoints end. True when the block had
+    /// failed: it was rolled back, whatever the statement said.
+    pub fn end(&mut self) -> bool {
         self.savepoints = None;
+        std::mem::take(&mut self.failed)
+    }
+
+    /// A statement failed: inside a block, the block fails (outside one there is nothing to
+    /// keep: the statement's own implicit transaction ended with it).
+    pub fn fail(&mut self) {
+        if self.savepoints.is_some() {
+            self.failed = true;
+        }
+    }
+
+    /// Whether the connection is inside a transaction block (failed or not).
+    pub fn is_open(&self) -> bool {
+        self.savepoints.is_some()
+    }
+
+    /// Whether the connection is inside a block an error has failed.
+    pub fn is_failed(&self) -> bool {
+        self.failed
+    }
+
+    /// The refusal of a statement in a failed block, unless it is one that ends the failure
+    /// (`ends_failure`: `COMMIT`, `ROLLBACK`, `ROLLBACK TO SAVEPOINT`).
+    pub fn admit(&self, ends_failure: bool) -> datafusion::error::Result<()> {
+        if self.failed && !ends_failure {
+            return Err(Refusal::error(
+                sqlstate::IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        Ok(())
     }
 
     /// Applies a savepoint command; its tag, or Postgres' error for it.
@@ -96,8 +134,12 @@ impl TransactionBlock {
         match command {
             // Release destroys the savepoint and every one defined after it.
             SavepointCommand::Release(_) => savepoints.truncate(position),
-            // Rolling back keeps the savepoint itself, so it can be rolled back to again.
-            _ => savepoints.truncate(position + 1),
+            // Rolling back keeps the savepoint itself, so it can be rolled back to again; the
+            // error came after it, so the block is usable again.
+            _ => {
+                savepoints.truncate(position + 1);
+                self.failed = false;
+            }
         }
         Ok(command.tag())
     }
@@ -147,5 +189,33 @@ mod tests {
         let release_a = SavepointCommand::Release("a".to_owned());
         assert_eq!(block.apply(&release_a).ok(), Some("RELEASE"));
         assert_eq!(code(block.apply(&to_b)), "3B001");
+    }
+
+    #[test]
+    fn an_error_fails_the_block_until_rollback_to_a_savepoint_or_its_end() {
+        let mut block = TransactionBlock::default();
+        // Outside a block an error fails nothing.
+        block.fail();
+        assert!(block.admit(false).is_ok());
+        block.begin();
+        block
+            .apply(&SavepointCommand::Define("a".to_owned()))
+            .unwrap();
+        block.fail();
+        let refused = block.admit(false).map(|()| "admitted");
+        assert_eq!(code(refused), "25P02");
+        assert!(block.admit(true).is_ok());
+        // A savepoint that does not exist leaves the block failed.
+        let to_b = SavepointCommand::RollbackTo("b".to_owned());
+        assert_eq!(code(block.apply(&to_b)), "3B001");
+        assert!(block.is_failed());
+        let to_a = SavepointCommand::RollbackTo("a".to_owned());
+        assert_eq!(block.apply(&to_a).ok(), Some("ROLLBACK"));
+        assert!(block.admit(false).is_ok());
+        block.fail();
+        assert!(block.end(), "a failed block ends rolled back");
+        assert!(!block.is_failed());
+        block.begin();
+        assert!(!block.end());
     }
 }

@@ -3,7 +3,8 @@
 //! `version()` that names a PostgreSQL version (SQLAlchemy parses it).
 //!
 //! A statement passes two stages: `parser` parses it (its depth bounded by
-//! `statement_depth`, known client fragments replaced by `client_queries`), then
+//! `statement_depth`, known client fragments replaced by `client_queries`, `RESET TIME ZONE`
+//! read by `reset_spellings`), then
 //! `statement_rewrites` applies, in one order, the rewrites that need the session
 //! (`column_names`, `current_setting`, `postgres_forms`, `rewrite`). `value_size_limits`
 //! wraps the functions that could build values far larger than their arguments; `settings`
@@ -32,6 +33,7 @@ mod operator_forms;
 mod parser;
 mod postgres_forms;
 mod quote;
+mod reset_spellings;
 mod result_types;
 mod rewrite;
 pub mod round_half_even;
@@ -39,8 +41,10 @@ mod sequences;
 mod session_identity;
 mod settings;
 pub mod sqlstate;
+mod startup_options;
 mod statement_depth;
 mod statement_rewrites;
+mod time_zone_setting;
 mod to_char;
 mod to_regtype;
 mod value_size_limits;
@@ -69,8 +73,10 @@ pub use rewrite::rewrite_postgres_syntax;
 pub use settings::{
     PgSettings, SERVER_VERSION, column_name as settings_column_name, normalize as normalize_setting,
 };
+pub use startup_options::startup_settings;
 pub use statement_depth::{MAX_EXPRESSION_DEPTH, StatementTooDeep};
 pub use statement_rewrites::rewrite_statement;
+pub use time_zone_setting::{ZoneSetting, time_zone_setting};
 pub use value_size_limits::{MAX_CALL_BYTES, MAX_VALUE_BYTES, ValueTooLarge};
 
 /// Text of `select version()`: a PostgreSQL version first, then what really answers.

@@ -19,8 +19,7 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::ast::{Statement, visit_relations};
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use super::array_literal_forms::keep_array_literals_whole;
@@ -80,7 +79,7 @@ pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
     let too_deep = |e: StatementTooDeep| DataFusionError::External(Box::new(e));
     let syntax = |e: ParserError| DataFusionError::SQL(Box::new(e), None);
     statement_depth::check_tokens(&sql).map_err(too_deep)?;
-    match Parser::parse_sql(&PostgreSqlDialect {}, &sql) {
+    match super::reset_spellings::parse_sql(&sql) {
         Ok(statements) => {
             for statement in &statements {
                 statement_depth::check(statement).map_err(too_deep)?;
@@ -94,7 +93,13 @@ pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
                     })
                     .collect());
             }
-            let library = CATALOG_PARSER.parse(&sql).map_err(syntax)?;
+            let library = match CATALOG_PARSER.parse(&sql) {
+                Ok(library) => library,
+                // The library does not read `RESET TIME ZONE`; its rules are for queries, and
+                // settings statements hold none.
+                Err(_) if statements.iter().all(is_setting_statement) => return Ok(statements),
+                Err(e) => return Err(syntax(e)),
+            };
             let mut whole = statements.clone();
             let mut literals = false;
             for statement in &mut whole {
@@ -124,6 +129,13 @@ pub fn parse(sql: &str) -> datafusion::error::Result<Vec<Statement>> {
             Ok(statements)
         }
     }
+}
+
+fn is_setting_statement(statement: &Statement) -> bool {
+    matches!(
+        statement,
+        Statement::Reset(_) | Statement::Set(_) | Statement::ShowVariable { .. }
+    )
 }
 
 fn reads_data(statement: &Statement) -> bool {

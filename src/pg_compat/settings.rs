@@ -150,20 +150,6 @@ impl Default for PgSettings {
 }
 
 impl PgSettings {
-    /// Settings of a new connection; startup parameters (e.g. `application_name`) override
-    /// the defaults for the names callqa knows.
-    pub fn from_startup<'a>(params: impl IntoIterator<Item = (&'a String, &'a String)>) -> Self {
-        let mut settings = PgSettings::default();
-        for (name, value) in params {
-            let name = normalize(name);
-            if settings.values.contains_key(&name) {
-                settings.values.insert(name.clone(), value.clone());
-                settings.initial.insert(name, value.clone());
-            }
-        }
-        settings
-    }
-
     /// Sets a known setting as the connection starts: `RESET` comes back to it. False for an
     /// unknown name.
     pub fn start_with(&mut self, name: &str, value: &str) -> bool {
@@ -172,6 +158,12 @@ impl PgSettings {
             self.initial.insert(normalize(name), value.to_owned());
         }
         started
+    }
+
+    /// The settings as they are become what `RESET` restores (once the connection's startup
+    /// settings are applied).
+    pub fn mark_started(&mut self) {
+        self.initial = self.values.clone();
     }
 
     /// The value of a setting, by its Postgres name (any case; `SHOW TRANSACTION ISOLATION
@@ -273,16 +265,5 @@ mod tests {
         assert!(settings.reset("extra_float_digits"));
         assert_eq!(settings.get("extra_float_digits"), Some("1"));
         assert!(!settings.set("no_such_setting", "1"));
-    }
-
-    #[test]
-    fn startup_parameters_override_defaults() {
-        let params = [
-            ("application_name".to_owned(), "psql".to_owned()),
-            ("user".to_owned(), "qa".to_owned()),
-        ];
-        let settings = PgSettings::from_startup(params.iter().map(|(k, v)| (k, v)));
-        assert_eq!(settings.get("application_name"), Some("psql"));
-        assert_eq!(settings.get("user"), None);
     }
 }

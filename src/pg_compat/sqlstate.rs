@@ -31,6 +31,10 @@ pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
 pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
 /// `25P01` no_active_sql_transaction.
 pub const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
+/// `25P02` in_failed_sql_transaction.
+pub const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
+/// `26000` invalid_sql_statement_name (no prepared statement of that name).
+pub const INVALID_SQL_STATEMENT_NAME: &str = "26000";
 /// `28000` invalid_authorization_specification.
 pub const INVALID_AUTHORIZATION_SPECIFICATION: &str = "28000";
 /// `28P01` invalid_password.
@@ -67,6 +71,10 @@ pub const UNDEFINED_PARAMETER: &str = "42P02";
 pub const DUPLICATE_CURSOR: &str = "42P03";
 /// `42P11` invalid_cursor_definition.
 pub const INVALID_CURSOR_DEFINITION: &str = "42P11";
+/// `42P05` duplicate_prepared_statement.
+pub const DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
+/// `42P18` indeterminate_datatype.
+pub const INDETERMINATE_DATATYPE: &str = "42P18";
 /// `53200` out_of_memory.
 pub const OUT_OF_MEMORY: &str = "53200";
 /// `53300` too_many_connections.
@@ -95,7 +103,8 @@ pub struct Refusal {
     /// The SQLSTATE.
     pub code: &'static str,
     message: String,
-    detail: Option<String>,
+    /// PostgreSQL's DETAIL line, where it sends one.
+    pub detail: Option<String>,
 }
 
 impl Refusal {

@@ -16,6 +16,7 @@ use super::{
 };
 
 /// Rewrites `statement` in place, in order:
+/// 0. unqualified session views (`pg_prepared_statements`) are found in `pg_catalog`;
 /// 1. unnamed select-list columns get PostgreSQL's names (`count`, `?column?`), before
 ///    `current_setting(...)` becomes a literal so that column stays `current_setting`;
 /// 2. `EXCEPT ALL` / `INTERSECT ALL` count copies as PostgreSQL does
@@ -35,6 +36,7 @@ pub fn rewrite_statement(
     ctx: &SessionContext,
     settings: &PgSettings,
 ) -> datafusion::error::Result<()> {
+    super::catalog::qualify_session_views(statement);
     name_unnamed_columns(statement);
     count_multiset_operations(statement)?;
     substitute_current_setting(statement, settings)

@@ -1,5 +1,5 @@
 //! One wire connection: its engine session (settings, role, transaction block) and its
-//! cancel/interrupt flag, made at the connection's first statement; and the [`Planner`] that
+//! cancel/interrupt flag, made when the client has authenticated; and the [`Planner`] that
 //! takes every statement of a connection through the engine's one statement path.
 
 use std::fmt::Debug;
@@ -23,8 +23,9 @@ pub struct Connection {
     pub interrupt: Arc<Interrupt>,
 }
 
-/// The connection of `client`: made at its first statement, kept in pgwire's per-connection
-/// extensions, refused (FATAL 28000) to a client that has not authenticated.
+/// The connection of `client`: made when it has authenticated (its startup settings applied
+/// then), kept in pgwire's per-connection extensions, refused (FATAL 28000) to a client that
+/// has not authenticated.
 pub(super) fn connection<C: ClientInfo + ?Sized>(
     planner: &Planner,
     client: &C,
@@ -57,7 +58,6 @@ pub(super) fn connection<C: ClientInfo + ?Sized>(
             role,
             user: &login,
             pid,
-            parameters: client.metadata(),
             statement_timeout_ms: planner.statement_timeout_ms,
         }),
         interrupt: interrupt.unwrap_or_default(),

@@ -2,16 +2,13 @@
 //! client declared), Bind checks the message before anything is decoded, Execute runs the
 //! portal and streams every row at the pace the client reads.
 
-use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ParamValues;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::prelude::Expr;
 use futures::{Sink, SinkExt};
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::ExtendedQueryHandler;
@@ -153,43 +150,7 @@ impl QueryParser for Planner {
 
 /// Parameter types of a plan in `$1, $2, …` order; `None` where DataFusion cannot tell.
 pub fn parameter_types(plan: &LogicalPlan) -> PgWireResult<Vec<Option<DataType>>> {
-    let mut types: HashMap<String, Option<DataType>> =
-        plan.get_parameter_types().map_err(|e| pg_error(&e))?;
-    // `$1::date` leaves the placeholder untyped but says what the client meant.
-    plan.apply_with_subqueries(|node| {
-        for expr in node.expressions() {
-            expr.apply(|e| {
-                if let Expr::Cast(cast) = e
-                    && let Expr::Placeholder(placeholder) = cast.expr.as_ref()
-                    && let Some(slot @ None) = types.get_mut(&placeholder.id)
-                {
-                    *slot = Some(cast.field.data_type().clone());
-                }
-                Ok(TreeNodeRecursion::Continue)
-            })?;
-        }
-        Ok(TreeNodeRecursion::Continue)
-    })
-    .map_err(|e| pg_error(&e))?;
-    let mut ordered: Vec<(usize, Option<DataType>)> = Vec::with_capacity(types.len());
-    for (id, data_type) in types {
-        let Some(position) = id.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) else {
-            return Err(user_error(
-                sqlstate::UNDEFINED_PARAMETER,
-                format!("unsupported parameter name {id}"),
-            ));
-        };
-        ordered.push((position, data_type));
-    }
-    ordered.sort_by_key(|(position, _)| *position);
-    let count = ordered.last().map_or(0, |(position, _)| *position);
-    let mut result = vec![None; count];
-    for (position, data_type) in ordered {
-        if let Some(slot) = position.checked_sub(1).and_then(|i| result.get_mut(i)) {
-            *slot = data_type;
-        }
-    }
-    Ok(result)
+    crate::engine::parameter_types(plan).map_err(|e| pg_error(&e))
 }
 
 #[async_trait]
@@ -223,6 +184,11 @@ impl ExtendedQueryHandler for QueryService {
             .unwrap_or(pgwire::api::DEFAULT_NAME);
         match client.portal_store().get_statement(statement_name) {
             Some(pgwire::api::store::Entry::Value(statement)) => {
+                // A statement parsed before its block failed is refused here, as in Postgres.
+                connection(&self.planner, client)?
+                    .session
+                    .admit(Some(statement.statement.as_ref()))
+                    .map_err(|e| pg_error(&e))?;
                 let placeholders = match statement.statement.as_ref() {
                     Prepared::Plan(plan)
                     | Prepared::CopyOut(plan, _)
@@ -267,7 +233,7 @@ impl ExtendedQueryHandler for QueryService {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         if client.transaction_status() == TransactionStatus::Error {
-            let name = message.name.as_deref().unwrap_or("");
+            let name = message.name.as_deref().unwrap_or(pgwire::api::DEFAULT_NAME);
             if let Some(pgwire::api::store::Entry::Value(portal)) =
                 client.portal_store().get_portal(name)
                 && matches!(

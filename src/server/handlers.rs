@@ -18,7 +18,7 @@ use pgwire::api::{
 use pgwire::error::PgWireError;
 
 use super::admission::StartupGate;
-use super::connection::Planner;
+use super::connection::{Connection, Planner};
 use super::errors::map_api_error;
 use super::interrupt::Interrupts;
 use super::query::QueryService;
@@ -45,15 +45,17 @@ impl Handlers {
     ) -> Self {
         let connections = Arc::new(ConnectionManager::new());
         let interrupts = Arc::new(Interrupts::new(Arc::clone(&connections)));
+        let planner = Arc::new(Planner {
+            engine,
+            statement_timeout_ms,
+        });
         Handlers {
             service: Arc::new(QueryService {
-                planner: Arc::new(Planner {
-                    engine,
-                    statement_timeout_ms,
-                }),
+                planner: Arc::clone(&planner),
                 cache: Arc::new(ResultCache::new(result_cache)),
             }),
             startup: Arc::new(Startup {
+                planner,
                 connections,
                 interrupts: Arc::clone(&interrupts),
                 keys: RandomPidSecretKeyGenerator::default(),
@@ -118,6 +120,10 @@ impl ErrorHandler for SqlStateErrors {
         C: ClientInfo,
     {
         map_api_error(error);
+        // Any error inside a transaction block fails it (a streamed row, a Bind, a cancel).
+        if let Some(conn) = client.session_extensions().get::<Connection>() {
+            conn.session.statement_failed();
+        }
         let code = match error {
             PgWireError::UserError(info) => info.code.clone(),
             other => format!("{other:?}").chars().take(40).collect(),

@@ -37,6 +37,10 @@ impl QueryService {
         format: &Format,
         format_options: Arc<FormatOptions>,
     ) -> PgWireResult<Response> {
+        // A portal bound before its block failed is refused when it runs, as in Postgres.
+        conn.session
+            .admit(Some(prepared))
+            .map_err(|e| pg_error(&e))?;
         let batch = match prepared {
             Prepared::Show(name) if super::result_cache::is_stats_name(name) => one_value(
                 super::result_cache::STATS_NAME.to_owned(),

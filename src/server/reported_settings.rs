@@ -15,7 +15,7 @@ pub(super) fn reported_settings(
     prepared: &Prepared,
 ) -> Vec<PgWireBackendMessage> {
     match prepared {
-        Prepared::Set(name, _) | Prepared::Reset(name) => {
+        Prepared::Set(name, _) | Prepared::Reset(name) | Prepared::SetDefault(name) => {
             reported_setting(session, name).into_iter().collect()
         }
         // Postgres reports each of them again after RESET ALL.

@@ -11,7 +11,8 @@
 //!
 //! Plans that may answer differently when run again are never cached: volatile functions
 //! (`random()`, `uuid()`, …), functions of the current time (DataFusion folds `now()` into a
-//! literal only when it optimizes, after the key is taken), and EXPLAIN. A miss streams its
+//! literal only when it optimizes, after the key is taken), EXPLAIN, and the catalog views
+//! whose rows are the session's own (`pg_prepared_statements`). A miss streams its
 //! batches to the client as they come and keeps a copy, stored only if the stream ended
 //! without error and stayed under the per-entry limit. Nothing here logs SQL or row values.
 
@@ -435,7 +436,25 @@ fn is_cacheable(plan: &LogicalPlan) -> bool {
     if crate::pg_compat::catalog::reads_session_tables(plan) {
         return false;
     }
-    !crate::planner::plan_exprs::any_expr(plan, changes_between_runs)
+    !crate::planner::plan_exprs::any_expr(plan, changes_between_runs) && !reads_session_view(plan)
+}
+
+/// Whether the plan reads a catalog view whose rows are the session's own
+/// (`pg_prepared_statements`): another session must not get them.
+fn reads_session_view(plan: &LogicalPlan) -> bool {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut found = false;
+    // The closure never fails, so the traversal cannot either.
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node
+            && crate::pg_compat::catalog::SESSION_VIEWS.contains(&scan.table_name.table())
+        {
+            found = true;
+            return Ok(TreeNodeRecursion::Stop);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    found
 }
 
 /// A volatile function (scalar, aggregate or window) or one of the current time.

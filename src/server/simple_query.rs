@@ -56,7 +56,20 @@ impl SimpleQueryHandler for QueryService {
                 leave_failed_block(client);
             }
         }
-        self._on_query(client, query).await
+        let outcome = self._on_query(client, query).await;
+        if outcome.is_err() {
+            // pgwire keeps a Query's status in a local until the end: an error while rows
+            // stream would be reported with the status from before the Query (idle after
+            // `BEGIN; select …`). The session knows where the block stands.
+            let status = client
+                .session_extensions()
+                .get::<Connection>()
+                .map(|conn| transaction_status(&conn.session));
+            if let Some(status) = status {
+                client.set_transaction_status(status);
+            }
+        }
+        outcome
     }
 
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
@@ -121,6 +134,7 @@ impl QueryService {
             match outcome {
                 Ok(response) => responses.push(response),
                 Err(mut error) => {
+                    conn.session.statement_failed();
                     map_api_error(&mut error);
                     responses.push(Response::Error(Box::new(error.into())));
                     break;
@@ -128,6 +142,19 @@ impl QueryService {
             }
         }
         Ok((responses, statuses))
+    }
+}
+
+/// The status byte of the session's transaction block (before the error being reported,
+/// which pgwire then applies).
+fn transaction_status(session: &crate::engine::Session) -> TransactionStatus {
+    let block = session.transaction();
+    if block.is_failed() {
+        TransactionStatus::Error
+    } else if block.is_open() {
+        TransactionStatus::Transaction
+    } else {
+        TransactionStatus::Idle
     }
 }
 

@@ -21,8 +21,10 @@ use pgwire::messages::startup::Authentication;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
 use super::admission::StartupGate;
-use super::errors::user_error;
+use super::connection::{Planner, connection};
+use super::errors::{pg_error, user_error};
 use super::interrupt::{Interrupt, Interrupts};
+use super::runtimes::on_planning_stack;
 use super::scram;
 use crate::pg_compat::SERVER_VERSION;
 use crate::pg_compat::sqlstate;
@@ -43,6 +45,8 @@ pub struct Access {
 /// password in sample mode); registers the connection for cancel requests and announces the
 /// Postgres version callqa speaks.
 pub(super) struct Startup {
+    /// Makes each connection's session, with its startup settings.
+    pub(super) planner: Arc<Planner>,
     pub(super) connections: Arc<ConnectionManager>,
     pub(super) interrupts: Arc<Interrupts>,
     pub(super) keys: RandomPidSecretKeyGenerator,
@@ -104,10 +108,21 @@ impl Startup {
             pid,
             "connection started"
         );
-        let mut parameters = DefaultServerParameterProvider::default();
-        parameters.server_version = SERVER_VERSION.to_owned();
-        parameters.is_superuser = false;
-        parameters.time_zone = "UTC".to_owned();
+        // The session starts with the client's startup settings; one SET would refuse ends
+        // the connection (FATAL), as in PostgreSQL.
+        let conn = connection(&self.planner, client)?;
+        let (planner, startup) = (Arc::clone(&self.planner), Arc::clone(&conn));
+        let metadata = client.metadata().clone();
+        on_planning_stack(async move {
+            startup
+                .session
+                .apply_startup(&planner.engine, &metadata)
+                .await
+        })
+        .await
+        .and_then(|applied| applied)
+        .map_err(|e| pg_error(&e))?;
+        let parameters = reported_parameters(&conn.session);
         finish_authentication(client, &parameters).await?;
         gate.authenticated();
         Ok(())
@@ -234,6 +249,22 @@ impl Startup {
             )),
         }
     }
+}
+
+/// The ParameterStatus values of a new connection: its session's settings, startup
+/// settings applied (a `TimeZone` from `options` is the one reported).
+fn reported_parameters(session: &crate::engine::Session) -> DefaultServerParameterProvider {
+    let settings = session.settings();
+    let reported = |name: &str| settings.get(name).unwrap_or_default().to_owned();
+    let mut parameters = DefaultServerParameterProvider::default();
+    parameters.server_version = SERVER_VERSION.to_owned();
+    parameters.is_superuser = false;
+    parameters.time_zone = reported("timezone");
+    parameters.date_style = reported("datestyle");
+    parameters.interval_style = reported("intervalstyle");
+    parameters.client_encoding = Some(reported("client_encoding"));
+    parameters.application_name = Some(reported("application_name"));
+    parameters
 }
 
 /// The startup handler of one connection: runs [`Startup`] and turns any error into a

@@ -16,6 +16,8 @@ mod reset;
 mod result_cache;
 mod rules;
 mod security;
+mod session_statements;
+mod transcript;
 
 use common::{harness, tools};
 

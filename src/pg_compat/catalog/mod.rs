@@ -22,6 +22,7 @@ mod names;
 mod object_names;
 mod pg_catalog;
 mod pg_cursors;
+mod pg_prepared_statements;
 mod reg_functions;
 mod rows;
 mod types;
@@ -44,6 +45,9 @@ use crate::data::schema::{DATABASE, SCHEMA};
 pub use names::{NameValue, wire_type};
 pub use object_names::{ObjectNames, text_mark, wire_text};
 pub use pg_cursors::{CursorRow, SessionCursors, qualify_session_tables, reads_session_tables};
+pub use pg_prepared_statements::{
+    PreparedStatementRow, SESSION_VIEWS, SessionPreparedStatements, qualify_session_views,
+};
 pub use types::{display_name, information_schema_name, pg_type};
 
 /// Oids given to callqa's own catalog objects: far above the ones datafusion-pg-catalog

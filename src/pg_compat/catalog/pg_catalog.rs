@@ -1,6 +1,7 @@
 //! The pg_catalog tables callqa completes: `pg_class` and `pg_attribute` (the key
 //! indexes), `pg_index`, `pg_constraint`, `pg_description`, `pg_proc`, `pg_settings` and
-//! `pg_type` (its `regproc` columns as oids).
+//! `pg_type` (its `regproc` columns as oids); and adds: `pg_cursors`,
+//! `pg_prepared_statements`.
 
 use std::sync::Arc;
 
@@ -40,6 +41,10 @@ pub async fn install(ctx: &SessionContext, overlay: &Overlay, facts: &Facts) -> 
     overlay.put("pg_proc", pg_proc(ctx, facts).await?)?;
     overlay.put("pg_settings", pg_settings(ctx).await?)?;
     overlay.put("pg_cursors", Arc::new(super::pg_cursors::PgCursors::new()))?;
+    overlay.put(
+        "pg_prepared_statements",
+        Arc::new(super::pg_prepared_statements::PgPreparedStatements::new()),
+    )?;
     Ok(())
 }
 
