@@ -13,11 +13,10 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{Cast, Expr, ExprSchemable, LogicalPlan, lit};
 use datafusion::optimizer::AnalyzerRule;
 
-use crate::planner::plan_exprs::input_schema;
+use crate::planner::plan_exprs::{input_schema, rewrite_keeping_names};
 
 /// The analyzer rule (see the module header).
 #[derive(Debug, Default)]
@@ -27,12 +26,7 @@ impl AnalyzerRule for DurationFields {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|node| {
             let schema = input_schema(&node);
-            let names = NamePreserver::new(&node);
-            node.map_expressions(|expr| {
-                let name = names.save(&expr);
-                expr.transform_up(|e| rewrite(e, &schema))
-                    .map(|t| t.update_data(|e| name.restore(e)))
-            })
+            rewrite_keeping_names(node, |expr| expr.transform_up(|e| rewrite(e, &schema)))
         })
         .map(|t| t.data)
     }

@@ -17,13 +17,12 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result};
 use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction};
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::AnalyzerRule;
 
 use crate::engine::qa_views::QA_VIEW_NAMES;
 use crate::pg_compat::numeric_division;
-use crate::planner::plan_exprs::input_schema;
+use crate::planner::plan_exprs::{input_schema, rewrite_keeping_names};
 
 /// The analyzer rule (see the module header).
 #[derive(Debug, Default)]
@@ -57,12 +56,8 @@ fn rewrite_plan(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let children_changed = node.transformed;
     let node = node.data;
     let schema = input_schema(&node);
-    let names = NamePreserver::new(&node);
-    let rewritten = node.map_expressions(|expr| {
-        let name = names.save(&expr);
-        expr.transform_up(|e| rewrite_expr(e, &schema))
-            .map(|t| t.update_data(|e| name.restore(e)))
-    })?;
+    let rewritten =
+        rewrite_keeping_names(node, |expr| expr.transform_up(|e| rewrite_expr(e, &schema)))?;
     if children_changed || rewritten.transformed {
         return Ok(Transformed::yes(rewritten.data.recompute_schema()?));
     }

@@ -13,12 +13,11 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result};
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{Cast, Expr, ExprSchemable, LogicalPlan, TryCast};
 use datafusion::optimizer::AnalyzerRule;
 
 use crate::pg_compat::round_half_even;
-use crate::planner::plan_exprs::input_schema;
+use crate::planner::plan_exprs::{input_schema, rewrite_keeping_names};
 
 /// The analyzer rule (see the module header).
 #[derive(Debug, Default)]
@@ -28,12 +27,7 @@ impl AnalyzerRule for RoundingIntegerCasts {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|node| {
             let schema = input_schema(&node);
-            let names = NamePreserver::new(&node);
-            node.map_expressions(|expr| {
-                let name = names.save(&expr);
-                expr.transform_up(|e| rewrite(e, &schema))
-                    .map(|t| t.update_data(|e| name.restore(e)))
-            })
+            rewrite_keeping_names(node, |expr| expr.transform_up(|e| rewrite(e, &schema)))
         })
         .map(|t| t.data)
     }

@@ -17,6 +17,7 @@
 
 use std::str::FromStr;
 
+use crate::planner::plan_exprs::{input_schema, rewrite_keeping_names};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
@@ -24,7 +25,6 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::expr::{Cast, TryCast};
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{ExprSchemable, LogicalPlan};
 use datafusion::optimizer::AnalyzerRule;
 use datafusion::prelude::Expr;
@@ -46,13 +46,10 @@ impl AnalyzerRule for SessionZoneCasts {
             return Ok(plan); // a zone Arrow cannot name: nothing here can do better
         };
         plan.transform_up_with_subqueries(|node| {
-            let schema = crate::planner::plan_exprs::input_schema(&node);
+            let schema = input_schema(&node);
             // The parents refer to this node's columns by name: rewritten expressions keep it.
-            let names = NamePreserver::new(&node);
-            node.map_expressions(|expr| {
-                let name = names.save(&expr);
+            rewrite_keeping_names(node, |expr| {
                 expr.transform_up(|e| rewrite(e, &session, session_tz, &schema))
-                    .map(|t| t.update_data(|e| name.restore(e)))
             })
         })
         .map(|t| t.data)
