@@ -16,7 +16,8 @@ use super::{
 };
 
 /// Rewrites `statement` in place, in order:
-/// 0. unqualified session views (`pg_prepared_statements`) are found in `pg_catalog`;
+/// 0. unqualified session views (`pg_prepared_statements`, `pg_cursors`) are found in
+///    `pg_catalog`;
 /// 1. unnamed select-list columns get PostgreSQL's names (`count`, `?column?`), before
 ///    `current_setting(...)` becomes a literal so that column stays `current_setting`;
 /// 2. `EXCEPT ALL` / `INTERSECT ALL` count copies as PostgreSQL does
@@ -29,8 +30,7 @@ use super::{
 /// 5. catalog-query syntax: `(expr).field`, `_pg_expandarray`, `generate_subscripts`,
 ///    non-aggregate correlated catalog lookups ([`rewrite_postgres_syntax`]);
 /// 6. literals and the functions DataFusion types otherwise in PostgreSQL's types: `1` is
-///    `int4`, `1.5` `numeric`, `extract` `numeric` ([`use_postgres_result_types`]);
-/// 7. an unqualified `pg_cursors` is pg_catalog's.
+///    `int4`, `1.5` `numeric`, `extract` `numeric` ([`use_postgres_result_types`]).
 pub fn rewrite_statement(
     statement: &mut Statement,
     ctx: &SessionContext,
@@ -45,6 +45,5 @@ pub fn rewrite_statement(
     rewrite_postgres_forms(statement, ctx);
     rewrite_postgres_syntax(statement);
     use_postgres_result_types(statement);
-    super::catalog::qualify_session_tables(statement);
     Ok(())
 }

@@ -432,15 +432,11 @@ fn is_cacheable(plan: &LogicalPlan) -> bool {
     ) {
         return false;
     }
-    // pg_cursors lists the reading session's own cursors.
-    if crate::pg_compat::catalog::reads_session_tables(plan) {
-        return false;
-    }
     !crate::planner::plan_exprs::any_expr(plan, changes_between_runs) && !reads_session_view(plan)
 }
 
 /// Whether the plan reads a catalog view whose rows are the session's own
-/// (`pg_prepared_statements`): another session must not get them.
+/// (`pg_prepared_statements`, `pg_cursors`): another session must not get them.
 fn reads_session_view(plan: &LogicalPlan) -> bool {
     use datafusion::common::tree_node::TreeNodeRecursion;
     let mut found = false;

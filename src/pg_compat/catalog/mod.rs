@@ -44,7 +44,7 @@ use crate::data::schema::{DATABASE, SCHEMA};
 
 pub use names::{NameValue, wire_type};
 pub use object_names::{ObjectNames, text_mark, wire_text};
-pub use pg_cursors::{CursorRow, SessionCursors, qualify_session_tables, reads_session_tables};
+pub use pg_cursors::{CursorRow, SessionCursors};
 pub use pg_prepared_statements::{
     PreparedStatementRow, SESSION_VIEWS, SessionPreparedStatements, qualify_session_views,
 };

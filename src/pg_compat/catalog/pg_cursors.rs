@@ -4,9 +4,9 @@
 //! The catalog is shared by every session, so the table's rows come from the reading
 //! session at scan time: each session puts a [`SessionCursors`] in its DataFusion config,
 //! which the scan finds in the state it runs with. The result cache never keeps an answer
-//! of this table ([`reads_session_tables`]): another session's cursors are not this one's.
+//! of this table (it is one of [`super::SESSION_VIEWS`]): another session's cursors are not
+//! this one's.
 
-use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -14,16 +14,11 @@ use datafusion::arrow::array::{ArrayRef, BooleanArray, TimestampMicrosecondArray
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::catalog::{MemTable, Session, TableProvider};
 use datafusion::common::Result;
-use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::logical_expr::{LogicalPlan, TableType};
+use datafusion::logical_expr::TableType;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::Expr;
-use datafusion::sql::sqlparser::ast::{Ident, ObjectNamePart, Statement, visit_relations_mut};
 
 use super::rows::strings;
-
-/// The catalog tables whose rows belong to the session reading them.
-const SESSION_TABLES: [&str; 1] = ["pg_cursors"];
 
 /// One open cursor, as `pg_cursors` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,38 +56,6 @@ impl std::fmt::Debug for SessionCursors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionCursors").finish_non_exhaustive()
     }
-}
-
-/// Whether `plan` reads a table whose rows belong to the session (its answer must not be
-/// shared with another session).
-pub fn reads_session_tables(plan: &LogicalPlan) -> bool {
-    let mut found = false;
-    let _ = plan.apply_with_subqueries(|node| {
-        if let LogicalPlan::TableScan(scan) = node
-            && SESSION_TABLES.contains(&scan.table_name.table())
-        {
-            found = true;
-            return Ok(TreeNodeRecursion::Stop);
-        }
-        Ok(TreeNodeRecursion::Continue)
-    });
-    found
-}
-
-/// Qualifies an unqualified `pg_cursors` with `pg_catalog` (on PostgreSQL's search path;
-/// the compatibility library's list of catalog tables does not have it).
-pub fn qualify_session_tables(statement: &mut Statement) {
-    let _ = visit_relations_mut(statement, |name| {
-        if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice()
-            && SESSION_TABLES
-                .iter()
-                .any(|table| ident.value.eq_ignore_ascii_case(table))
-        {
-            name.0
-                .insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
-        }
-        ControlFlow::<()>::Continue(())
-    });
 }
 
 /// The `pg_cursors` view.

@@ -27,7 +27,7 @@ use datafusion::sql::sqlparser::ast::{
 use super::rows::strings;
 
 /// The catalog views whose rows belong to the session reading them.
-pub const SESSION_VIEWS: [&str; 1] = ["pg_prepared_statements"];
+pub const SESSION_VIEWS: [&str; 2] = ["pg_prepared_statements", "pg_cursors"];
 
 /// One prepared statement, as the view lists it.
 #[derive(Debug, Clone)]
