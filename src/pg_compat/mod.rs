@@ -26,6 +26,7 @@ mod copy_to_stdout;
 mod current_setting;
 mod cursor_statements;
 mod format;
+mod generate_series;
 mod json_build_object;
 mod multiset_operations;
 pub mod numeric_division;
@@ -48,6 +49,7 @@ mod time_zone_setting;
 mod to_char;
 mod to_regtype;
 mod value_size_limits;
+mod varchar_type;
 mod width_bucket;
 
 use std::sync::Arc;
@@ -108,6 +110,8 @@ pub fn size_pretty(bytes: i64) -> String {
 /// Registers the Postgres compatibility functions (replacing DataFusion's `version()`) and
 /// the rewrite that reads quoted literals compared with booleans as booleans.
 pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()> {
+    generate_series::register(ctx)?;
+    varchar_type::install(ctx);
     boolean_literals::register(ctx)?;
     // quote_ident / quote_literal / quote_nullable, and format's %I and %L.
     quote::register(ctx);

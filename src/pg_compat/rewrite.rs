@@ -19,9 +19,10 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, GroupByExpr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr,
-    Statement, TableFactor, Value, VisitMut, VisitorMut,
+    AccessExpr, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, ObjectNamePart, Query,
+    SelectItem, SetExpr, Statement, TableFactor, UnaryOperator, Value, ValueWithSpan, VisitMut,
+    VisitorMut,
 };
 
 /// Applies the rewrites to every expression of `statement`.
@@ -67,9 +68,23 @@ fn series_as_rows(body: &mut SetExpr) {
                 else {
                     continue;
                 };
-                if call_arguments(expr, "generate_series").is_some() {
+                if let Some(args) = call_arguments(expr, "generate_series") {
+                    let int4 = args.iter().all(is_int4_literal);
                     let series = FunctionArg::Unnamed(FunctionArgExpr::Expr(expr.clone()));
-                    *expr = call("unnest", vec![series]);
+                    let rows = call("unnest", vec![series]);
+                    // PostgreSQL's series of `integer` arguments is `integer` (DataFusion's
+                    // is always `bigint`).
+                    *expr = if int4 {
+                        Expr::Cast {
+                            kind: CastKind::Cast,
+                            expr: Box::new(rows),
+                            data_type: DataType::Int(None),
+                            array: false,
+                            format: None,
+                        }
+                    } else {
+                        rows
+                    };
                 }
             }
         }
@@ -79,6 +94,25 @@ fn series_as_rows(body: &mut SetExpr) {
         }
         _ => {}
     }
+}
+
+/// Whether `arg` is an integer literal PostgreSQL types as `integer` (it fits in 32 bits).
+fn is_int4_literal(arg: &FunctionArg) -> bool {
+    fn fits(expr: &Expr) -> bool {
+        match expr {
+            Expr::Value(ValueWithSpan {
+                value: Value::Number(digits, _),
+                ..
+            }) => digits.parse::<i32>().is_ok(),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => fits(expr),
+            Expr::Nested(inner) => fits(inner),
+            _ => false,
+        }
+    }
+    matches!(arg, FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if fits(e))
 }
 
 /// `information_schema._pg_expandarray(arr)` → `unnest(pg_expandarray(arr))`.

@@ -35,6 +35,7 @@ pub fn with_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
             Arc::new(logical::duration_fields::DurationFields)
                 as Arc<dyn AnalyzerRule + Send + Sync>,
             Arc::new(logical::postgres_numeric::PostgresNumeric),
+            Arc::new(logical::postgres_type_marks::UnionBranchMarks),
         ],
     );
     builder
@@ -53,6 +54,9 @@ pub fn with_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
         .with_analyzer_rule(Arc::new(logical::session_zone_casts::SessionZoneCasts))
         // Analyzer: text cast to an array is read as PostgreSQL's array literal.
         .with_analyzer_rule(Arc::new(logical::text_to_array_casts::TextToArrayCasts))
+        // Analyzer, last: CASE / nullif / coalesce / UNION columns typed as PostgreSQL
+        // resolves them (`name`, `"char"`, `oid` of their first typed input).
+        .with_analyzer_rule(Arc::new(logical::postgres_type_marks::PostgresTypeMarks))
         // Optimizer: a `started_at` range also prunes the `date=` partitions.
         .with_optimizer_rule(Arc::new(
             logical::date_partitions_from_started_at::DatePartitionsFromStartedAt,

@@ -14,13 +14,20 @@ use datafusion::logical_expr::TableType;
 use datafusion::prelude::SessionContext;
 use postgres_types::Type;
 
+use super::names::{NAME, VARCHAR, tagged};
 use super::rows::{self, optional_ints, repeat, strings};
 use super::types::{information_schema_name, pg_type};
 use super::{Facts, Overlay, keys};
 use crate::data::schema::{DATABASE, SCHEMA};
 
+/// A text column typed as PostgreSQL's information_schema domains are on the wire: names
+/// (`sql_identifier`) as `name`, the rest (`character_data`, `yes_or_no`) as `varchar`.
 fn text(name: &str) -> Field {
-    Field::new(name, DataType::Utf8, true)
+    let field = Field::new(name, DataType::Utf8, true);
+    let identifier = ["_catalog", "_schema", "_name"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix));
+    tagged(&field, if identifier { NAME } else { VARCHAR })
 }
 
 fn int(name: &str) -> Field {

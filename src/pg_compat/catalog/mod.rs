@@ -42,7 +42,7 @@ use postgres_types::Type;
 use crate::data::root::TableSummary;
 use crate::data::schema::{DATABASE, SCHEMA};
 
-pub use names::{NameValue, wire_type};
+pub use names::{NAME, NameValue, PG_TYPE_KEY, VARCHAR, mark_of, tagged, wire_type};
 pub use object_names::{ObjectNames, text_mark, wire_text};
 pub use pg_cursors::{CursorRow, SessionCursors};
 pub use pg_prepared_statements::{

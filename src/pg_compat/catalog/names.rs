@@ -48,6 +48,9 @@ const LIBRARY_OID_KEY: &str = "pg.oid_alias";
 pub const NAME: &str = "callqa.name";
 /// [`PG_TYPE_KEY`] value of `"char"` columns (text).
 pub const CHAR: &str = "callqa.char";
+/// [`PG_TYPE_KEY`] value of `varchar` values (text): casts to `varchar` and
+/// information_schema's `character_data` columns, which PostgreSQL describes as `varchar`.
+pub const VARCHAR: &str = "callqa.varchar";
 /// [`PG_TYPE_KEY`] value of `oid` columns (`int4`).
 pub const OID: &str = "callqa.oid";
 /// [`PG_TYPE_KEY`] value of `regproc` columns (`int4`, shown as the function's name).
@@ -70,9 +73,10 @@ pub const INT2VECTOR: &str = "callqa.int2vector";
 pub const OIDVECTOR: &str = "callqa.oidvector";
 
 /// The PostgreSQL type of each mark, and whether it marks a list (the vectors).
-const MARKS: [(&str, Type); 11] = [
+const MARKS: [(&str, Type); 12] = [
     (NAME, Type::NAME),
     (CHAR, Type::CHAR),
+    (VARCHAR, Type::VARCHAR),
     (OID, Type::OID),
     (REGPROC, Type::REGPROC),
     (REGPROCEDURE, Type::REGPROCEDURE),
@@ -130,7 +134,7 @@ fn array_of(element: &Type) -> Option<Type> {
 /// them: text for `name` / `"char"`, `int4` for oids, a list of `int2` / `int4` for vectors.
 pub fn fits(mark: &str, data_type: &DataType) -> bool {
     match mark {
-        NAME | CHAR => is_text(data_type),
+        NAME | CHAR | VARCHAR => is_text(data_type),
         INT2VECTOR => {
             matches!(data_type, DataType::List(e) if e.data_type() == &DataType::Int16)
         }

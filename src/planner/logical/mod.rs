@@ -5,6 +5,7 @@ pub mod date_partitions_from_started_at;
 pub mod duration_fields;
 pub mod keyword_search;
 pub mod postgres_numeric;
+pub mod postgres_type_marks;
 pub mod rounding_integer_casts;
 pub mod session_zone_casts;
 pub mod text_to_array_casts;
