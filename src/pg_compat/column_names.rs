@@ -154,6 +154,11 @@ fn figure_name(expr: &Expr) -> Option<(String, Strength)> {
             if NAME_CASTS.contains(&name.as_str()) && is_one_string_argument(function) {
                 return Some((name, Strength::Weak));
             }
+            // `x = ANY(arr)` arrives as `array_contains(arr, x)` (the parser's compatibility
+            // rules): an operator, so unnamed in PostgreSQL.
+            if name == "array_contains" {
+                return None;
+            }
             strong(&name)
         }
         Expr::Cast {
@@ -305,6 +310,15 @@ mod tests {
         assert_eq!(
             renamed("select pg_catalog.version()"),
             r#"SELECT pg_catalog.version() AS "version""#
+        );
+    }
+
+    #[test]
+    fn any_comparisons_are_unnamed() {
+        // What the parser's compatibility rules make of `nspname = ANY(current_schemas(true))`.
+        assert_eq!(
+            renamed("select array_contains(current_schemas(true), nspname) from n"),
+            r#"SELECT array_contains(current_schemas(true), nspname) AS "?column?" FROM n"#
         );
     }
 

@@ -30,6 +30,7 @@ mod generate_series;
 mod json_build_object;
 mod multiset_operations;
 pub mod numeric_division;
+pub mod numeric_statistics;
 mod operator_forms;
 mod parser;
 mod postgres_forms;

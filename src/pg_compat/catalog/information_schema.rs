@@ -214,8 +214,10 @@ fn columns(relations: &[Relation]) -> Result<Arc<dyn TableProvider>> {
             c.table.push(relation.name.clone());
             c.column.push(field.name().clone());
             c.position.push(Some(position));
+            // A view's columns are nullable in PostgreSQL whatever the query under them.
+            let nullable = field.is_nullable() || relation.view;
             c.nullable
-                .push(if field.is_nullable() { "YES" } else { "NO" }.to_owned());
+                .push(if nullable { "YES" } else { "NO" }.to_owned());
             c.data_type.push(information_schema_name(&pg));
             c.udt_name.push(pg.name().to_owned());
             let (precision, radix, scale) = numeric_facts(&pg);

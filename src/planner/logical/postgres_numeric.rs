@@ -4,7 +4,11 @@
 //!   of `numeric` is `numeric` with 16 digits after the point (DataFusion: `float8`, or a
 //!   `numeric` with 4 more digits than its input), computed exactly;
 //! - `numeric / numeric` keeps at least 16 digits after the point
-//!   ([`numeric_division`](crate::pg_compat::numeric_division)).
+//!   ([`numeric_division`](crate::pg_compat::numeric_division));
+//! - `stddev` / `variance` of integers and `numeric` are `numeric`
+//!   ([`numeric_statistics`](crate::pg_compat::numeric_statistics)), `sum`/`avg` windows
+//!   of integers `numeric` as the aggregates;
+//! - `date - date` is `integer`, `date ± interval` a `timestamp`.
 //!
 //! It runs before DataFusion's type coercion, which then fits the expressions above to the
 //! new types. The QA views are left as they are: their columns are callqa's own, typed for the
@@ -12,16 +16,18 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result};
-use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction};
+use datafusion::logical_expr::expr::{
+    AggregateFunction, ScalarFunction, WindowFunction, WindowFunctionDefinition,
+};
 use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::AnalyzerRule;
 
 use crate::engine::qa_views::QA_VIEW_NAMES;
-use crate::pg_compat::numeric_division;
+use crate::pg_compat::{numeric_division, numeric_statistics};
 use crate::planner::plan_exprs::{input_schema, rewrite_keeping_names};
 
 /// The analyzer rule (see the module header).
@@ -29,8 +35,13 @@ use crate::planner::plan_exprs::{input_schema, rewrite_keeping_names};
 pub struct PostgresNumeric;
 
 impl AnalyzerRule for PostgresNumeric {
-    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        rewrite_plan(plan).map(|t| t.data)
+    fn analyze(&self, plan: LogicalPlan, config: &ConfigOptions) -> Result<LogicalPlan> {
+        let utc = config
+            .execution
+            .time_zone
+            .as_deref()
+            .is_none_or(|zone| matches!(zone, "" | "UTC" | "+00:00" | "Etc/UTC"));
+        rewrite_plan(plan, utc).map(|t| t.data)
     }
 
     fn name(&self) -> &str {
@@ -46,18 +57,18 @@ fn is_qa_view(node: &LogicalPlan) -> bool {
 }
 
 /// Bottom up, so that a node whose input changed types is re-typed; QA views skipped.
-fn rewrite_plan(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+fn rewrite_plan(node: LogicalPlan, utc: bool) -> Result<Transformed<LogicalPlan>> {
     if is_qa_view(&node) {
         return Ok(Transformed::no(node));
     }
     let node = node
-        .map_children(rewrite_plan)?
-        .transform_data(|n| n.map_subqueries(rewrite_plan))?;
+        .map_children(|n| rewrite_plan(n, utc))?
+        .transform_data(|n| n.map_subqueries(|n| rewrite_plan(n, utc)))?;
     let children_changed = node.transformed;
     let node = node.data;
     let schema = input_schema(&node);
     let rewritten =
-        rewrite_keeping_names(node, |expr| expr.transform_up(|e| rewrite_expr(e, &schema)))?;
+        rewrite_keeping_names(node, |expr| expr.transform_up(|e| rewrite_expr(e, &schema, utc)))?;
     if children_changed || rewritten.transformed {
         return Ok(Transformed::yes(rewritten.data.recompute_schema()?));
     }
@@ -81,7 +92,8 @@ fn as_numeric(expr: Expr, data_type: &DataType) -> Option<Expr> {
     })
 }
 
-fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+/// `utc`: the session's zone is UTC (a date's midnight is UTC midnight).
+fn rewrite_expr(expr: Expr, schema: &DFSchema, utc: bool) -> Result<Transformed<Expr>> {
     match expr {
         Expr::BinaryExpr(BinaryExpr {
             left,
@@ -106,14 +118,22 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 Some((left, right)) => Transformed::yes(Expr::ScalarFunction(
                     ScalarFunction::new_udf(numeric_division::udf(), vec![left, right]),
                 )),
-                None => Transformed::no(Expr::BinaryExpr(BinaryExpr {
-                    left,
-                    op: Operator::Divide,
-                    right,
-                })),
+                None => date_arithmetic(
+                    BinaryExpr {
+                        left,
+                        op: Operator::Divide,
+                        right,
+                    },
+                    schema,
+                ),
             })
         }
+        Expr::BinaryExpr(binary) => Ok(date_arithmetic(binary, schema)),
         Expr::AggregateFunction(call) => numeric_aggregate(call, schema),
+        Expr::WindowFunction(call) => Ok(numeric_window(*call, schema)),
+        Expr::ScalarFunction(call) if utc && call.func.name() == "date_trunc" => {
+            Ok(truncated_date_as_timestamptz(call, schema))
+        }
         Expr::ScalarFunction(call) => Ok(float_over_numeric(call, schema)),
         other => Ok(Transformed::no(other)),
     }
@@ -158,6 +178,17 @@ fn numeric_aggregate(mut call: AggregateFunction, schema: &DFSchema) -> Result<T
     let [argument] = call.params.args.as_slice() else {
         return Ok(Transformed::no(Expr::AggregateFunction(call)));
     };
+    // stddev / variance of integers and numeric are numeric.
+    if is_exact(&argument.get_type(schema).unwrap_or(DataType::Null))
+        && let Some(numeric) = numeric_statistics::numeric_form(&call.func)
+    {
+        return Ok(Transformed::yes(Expr::AggregateFunction(
+            AggregateFunction {
+                func: numeric,
+                params: call.params,
+            },
+        )));
+    }
     // A plan analyzed once already has `sum(CAST(int4 AS bigint))`: that sum is PostgreSQL's
     // `bigint` one.
     if let Expr::Cast(Cast { expr, .. }) = argument
@@ -167,10 +198,26 @@ fn numeric_aggregate(mut call: AggregateFunction, schema: &DFSchema) -> Result<T
     {
         return Ok(Transformed::no(Expr::AggregateFunction(call)));
     }
-    let wanted = match (
-        name.as_str(),
-        argument.get_type(schema).unwrap_or(DataType::Null),
-    ) {
+    let Some(wanted) = numeric_argument(&name, argument, schema) else {
+        return Ok(Transformed::no(Expr::AggregateFunction(call)));
+    };
+    call.params.args = vec![cast(argument.clone(), wanted)];
+    Ok(Transformed::yes(Expr::AggregateFunction(
+        AggregateFunction {
+            func: Arc::clone(&call.func),
+            params: call.params,
+        },
+    )))
+}
+
+/// Whether values of `data_type` are exact numbers (integers, `numeric`).
+fn is_exact(data_type: &DataType) -> bool {
+    data_type.is_integer() || matches!(data_type, DataType::Decimal128(..))
+}
+
+/// The `numeric` type the argument of `sum` / `avg` takes for PostgreSQL's result, if any.
+fn numeric_argument(name: &str, argument: &Expr, schema: &DFSchema) -> Option<DataType> {
+    match (name, argument.get_type(schema).unwrap_or(DataType::Null)) {
         ("sum", DataType::Int64 | DataType::UInt64) => Some(DataType::Decimal128(20, 0)),
         // 12 digits after the point in, 16 out (DataFusion's avg adds 4).
         ("avg", DataType::Int8 | DataType::Int16 | DataType::Int32) => {
@@ -183,15 +230,75 @@ fn numeric_aggregate(mut call: AggregateFunction, schema: &DFSchema) -> Result<T
             (i16::from(precision) - i16::from(scale) <= 20).then_some(DataType::Decimal128(32, 12))
         }
         _ => None,
+    }
+}
+
+/// `sum(x) OVER (…)` and `avg(x) OVER (…)` of integers are `numeric`, as the aggregates are.
+fn numeric_window(mut call: WindowFunction, schema: &DFSchema) -> Transformed<Expr> {
+    let WindowFunctionDefinition::AggregateUDF(func) = &call.fun else {
+        return Transformed::no(Expr::WindowFunction(Box::new(call)));
     };
-    let Some(wanted) = wanted else {
-        return Ok(Transformed::no(Expr::AggregateFunction(call)));
+    let wanted = match call.params.args.as_slice() {
+        [argument] => numeric_argument(func.name(), argument, schema),
+        _ => None,
     };
-    call.params.args = vec![cast(argument.clone(), wanted)];
-    Ok(Transformed::yes(Expr::AggregateFunction(
-        AggregateFunction {
-            func: Arc::clone(&call.func),
-            params: call.params,
-        },
-    )))
+    match wanted {
+        Some(wanted) => {
+            call.params.args = vec![cast(call.params.args[0].clone(), wanted)];
+            Transformed::yes(Expr::WindowFunction(Box::new(call)))
+        }
+        None => Transformed::no(Expr::WindowFunction(Box::new(call))),
+    }
+}
+
+/// `date_trunc(unit, date)` truncates the date's midnight as a `timestamptz`, as
+/// PostgreSQL's does (DataFusion: a `timestamp`). Only in a UTC session: elsewhere the
+/// midnight is the session zone's, which a cast cannot give.
+fn truncated_date_as_timestamptz(mut call: ScalarFunction, schema: &DFSchema) -> Transformed<Expr> {
+    if let [_, date] = call.args.as_mut_slice()
+        && date.get_type(schema).is_ok_and(|t| t == DataType::Date32)
+    {
+        let midnight = cast(
+            date.clone(),
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        );
+        *date = midnight;
+        return Transformed::yes(Expr::ScalarFunction(call));
+    }
+    Transformed::no(Expr::ScalarFunction(call))
+}
+
+/// `date - date` is `integer` days and `date ± interval` a `timestamp`, as in PostgreSQL
+/// (DataFusion: `bigint`, and a `date`); an integer with a `real` is `double precision`.
+fn date_arithmetic(binary: BinaryExpr, schema: &DFSchema) -> Transformed<Expr> {
+    let types = (
+        binary.left.get_type(schema).unwrap_or(DataType::Null),
+        binary.right.get_type(schema).unwrap_or(DataType::Null),
+    );
+    match (binary.op, types) {
+        (Operator::Minus, (DataType::Date32, DataType::Date32)) => {
+            Transformed::yes(cast(Expr::BinaryExpr(binary), DataType::Int32))
+        }
+        (Operator::Plus | Operator::Minus, (DataType::Date32, DataType::Interval(_))) => {
+            Transformed::yes(Expr::BinaryExpr(BinaryExpr {
+                left: Box::new(cast(
+                    *binary.left,
+                    DataType::Timestamp(TimeUnit::Microsecond, None),
+                )),
+                op: binary.op,
+                right: binary.right,
+            }))
+        }
+        // An integer with a `real` is `double precision` (PostgreSQL has no mixed operator:
+        // both become float8), DataFusion keeps `real`.
+        (
+            Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide,
+            (DataType::Float32, other) | (other, DataType::Float32),
+        ) if other.is_integer() => Transformed::yes(Expr::BinaryExpr(BinaryExpr {
+            left: Box::new(cast(*binary.left, DataType::Float64)),
+            op: binary.op,
+            right: Box::new(cast(*binary.right, DataType::Float64)),
+        })),
+        _ => Transformed::no(Expr::BinaryExpr(binary)),
+    }
 }
