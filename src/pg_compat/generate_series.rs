@@ -1,11 +1,12 @@
 //! `generate_series` in `FROM` typed and named as PostgreSQL's: a series of `integer`
 //! arguments is `integer` (DataFusion's is always `bigint`), and its column is named
 //! `generate_series` (DataFusion's: `value`), so `select * from generate_series(1, 3)` and
-//! `… as h left join calls on extract(hour …) = h` describe what PostgreSQL describes.
+//! `… as h left join calls on extract(hour …) = h` describe what PostgreSQL describes; a
+//! series of dates is `timestamptz` (in a UTC session).
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::datasource::{ViewTable, provider_as_source};
@@ -36,11 +37,29 @@ pub fn register(ctx: &SessionContext) -> Result<()> {
 impl TableFunctionImpl for PostgresGenerateSeries {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let int4 = !args.exprs().is_empty() && args.exprs().iter().all(is_int4);
+        let dates = args.exprs().first().is_some_and(|e| {
+            e.get_type(&DFSchema::empty())
+                .is_ok_and(|t| t == DataType::Date32)
+        });
+        let utc = args
+            .session()
+            .config_options()
+            .execution
+            .time_zone
+            .as_deref()
+            .is_none_or(|zone| matches!(zone, "" | "UTC" | "+00:00" | "Etc/UTC"));
         let provider = self.inner.call_with_args(args)?;
         let schema = provider.schema();
         let value = col(schema.field(0).name());
         let value = if int4 {
             cast(value, DataType::Int32)
+        } else if dates && utc {
+            // A series of dates is one of `timestamptz` midnights in PostgreSQL (the dates
+            // are cast to it); in a UTC session those are the timestamps' instants.
+            cast(
+                value,
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            )
         } else {
             value
         };

@@ -23,10 +23,11 @@ const NUMERIC: DataType = DataType::Decimal128(PRECISION, SCALE);
 const PRECISION: u8 = 38;
 
 /// The statistics with `numeric` forms, by DataFusion's names.
-const STATISTICS: [&str; 6] = [
+const STATISTICS: [&str; 7] = [
     "stddev",
     "stddev_samp",
     "stddev_pop",
+    "var",
     "var_samp",
     "var_pop",
     "variance",

@@ -134,6 +134,19 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema, utc: bool) -> Result<Transformed<
         Expr::ScalarFunction(call) if utc && call.func.name() == "date_trunc" => {
             Ok(truncated_date_as_timestamptz(call, schema))
         }
+        // sign(numeric) is numeric (DataFusion's signum: float8).
+        Expr::ScalarFunction(call)
+            if call.func.name() == "signum"
+                && call.args.first().is_some_and(|a| {
+                    a.get_type(schema)
+                        .is_ok_and(|t| matches!(t, DataType::Decimal128(..)))
+                }) =>
+        {
+            Ok(Transformed::yes(cast(
+                Expr::ScalarFunction(call),
+                DataType::Decimal128(1, 0),
+            )))
+        }
         Expr::ScalarFunction(call) => Ok(float_over_numeric(call, schema)),
         other => Ok(Transformed::no(other)),
     }
@@ -251,6 +264,12 @@ fn numeric_window(mut call: WindowFunction, schema: &DFSchema) -> Transformed<Ex
     }
 }
 
+/// Whether `expr` is an integer cast to another type (by type coercion).
+fn is_cast_integer(expr: &Expr, schema: &DFSchema) -> bool {
+    matches!(expr, Expr::Cast(Cast { expr, .. })
+        if expr.get_type(schema).is_ok_and(|t| t.is_integer()))
+}
+
 /// `date_trunc(unit, date)` truncates the date's midnight as a `timestamptz`, as
 /// PostgreSQL's does (DataFusion: a `timestamp`). Only in a UTC session: elsewhere the
 /// midnight is the session zone's, which a cast cannot give.
@@ -279,7 +298,11 @@ fn date_arithmetic(binary: BinaryExpr, schema: &DFSchema) -> Transformed<Expr> {
         (Operator::Minus, (DataType::Date32, DataType::Date32)) => {
             Transformed::yes(cast(Expr::BinaryExpr(binary), DataType::Int32))
         }
-        (Operator::Plus | Operator::Minus, (DataType::Date32, DataType::Interval(_))) => {
+        // `date + 7` is coerced to `date + CAST(7 AS interval)` when a plan is analyzed a
+        // second time: still a date.
+        (Operator::Plus | Operator::Minus, (DataType::Date32, DataType::Interval(_)))
+            if !is_cast_integer(&binary.right, schema) =>
+        {
             Transformed::yes(Expr::BinaryExpr(BinaryExpr {
                 left: Box::new(cast(
                     *binary.left,
