@@ -264,10 +264,13 @@ fn numeric_window(mut call: WindowFunction, schema: &DFSchema) -> Transformed<Ex
     }
 }
 
-/// Whether `expr` is an integer cast to another type (by type coercion).
+/// Whether `expr` is an integer (number of days) cast to an interval by type coercion:
+/// `CAST(CAST(7 * 86400 AS Duration) AS Interval)`.
 fn is_cast_integer(expr: &Expr, schema: &DFSchema) -> bool {
     matches!(expr, Expr::Cast(Cast { expr, .. })
-        if expr.get_type(schema).is_ok_and(|t| t.is_integer()))
+        if expr
+            .get_type(schema)
+            .is_ok_and(|t| t.is_integer() || matches!(t, DataType::Duration(_))))
 }
 
 /// `date_trunc(unit, date)` truncates the date's midnight as a `timestamptz`, as
