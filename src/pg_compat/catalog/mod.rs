@@ -24,6 +24,7 @@ mod pg_catalog;
 mod pg_cursors;
 mod pg_prepared_statements;
 mod reg_functions;
+mod roles;
 mod rows;
 mod types;
 
@@ -183,6 +184,7 @@ pub async fn complete(
     let facts = Arc::new(read_facts(ctx, tables, function_names).await?);
     let pg_catalog = Arc::new(Overlay::new(Arc::clone(&base_pg_catalog)).marking_names());
     pg_catalog::install(ctx, &pg_catalog, &facts).await?;
+    roles::install(ctx, &pg_catalog).await?;
     catalog.register_schema("pg_catalog", Arc::clone(&pg_catalog) as _)?;
     let object_names = Arc::new(ObjectNames::read(ctx, &facts).await?);
     pg_catalog::install_types(ctx, &pg_catalog, &object_names).await?;

@@ -58,8 +58,10 @@ pub async fn install_types(
 }
 
 /// The relations, plus one `i`ndex relation per declared primary key, plus the columns
-/// psql and pgjdbc read that the library leaves out: `relacl` (everyone may SELECT, as
-/// `{=r/postgres}` says; pgjdbc's getTablePrivileges parses it) and `reloptions` (none).
+/// psql and pgjdbc read that the library leaves out: `relacl` (an `aclitem[]`: NULL, the
+/// owner's default privileges, for callqa's relations and indexes, as for tables created in
+/// PostgreSQL; the system catalogs' own for pg_catalog and information_schema) and
+/// `reloptions` (none).
 async fn pg_class(
     ctx: &SessionContext,
     facts: &Facts,
@@ -68,7 +70,7 @@ async fn pg_class(
     let schema = rows::with_columns(
         &schema,
         vec![
-            Field::new("relacl", DataType::Utf8, true),
+            Field::new("relacl", names::aclitem_array_type(), true),
             Field::new(
                 "reloptions",
                 DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
@@ -80,8 +82,26 @@ async fn pg_class(
         .iter()
         .map(|b| rows::widen(b, &schema))
         .collect::<Result<Vec<_>>>()?;
+    let system: Vec<i32> = ["pg_catalog", "information_schema"]
+        .iter()
+        .filter_map(|schema| facts.namespace_oid(schema).ok())
+        .collect();
     for batch in &mut batches {
-        let acl = strings(vec![READ_ONLY_ACL; batch.num_rows()]);
+        let namespaces = batch
+            .column_by_name("relnamespace")
+            .map(|c| cast(c, &DataType::Int32))
+            .transpose()?;
+        let acl: Vec<Option<Vec<String>>> = (0..batch.num_rows())
+            .map(|row| {
+                let namespace = namespaces
+                    .as_ref()
+                    .map(|n| n.as_primitive::<Int32Type>().value(row));
+                namespace
+                    .filter(|n| system.contains(n))
+                    .map(|_| SYSTEM_ACL.iter().map(|a| (*a).to_owned()).collect())
+            })
+            .collect();
+        let acl = rows::lists_of(&acl, &names::aclitem_array_type())?;
         *batch = rows::set_column(batch, "relacl", acl)?;
     }
     let indexes = &facts.indexes;
@@ -133,14 +153,13 @@ async fn pg_class(
             ("relispopulated", bools(true, n)),
             ("relreplident", strings(vec!["n"; n])),
             ("relispartition", bools(false, n)),
-            ("relacl", strings(vec![READ_ONLY_ACL; n])),
         ],
     )?);
     Ok(rows::table(schema, batches)?)
 }
 
-/// Every relation is readable by everyone (PUBLIC) and writable by no one.
-const READ_ONLY_ACL: &str = "{=r/postgres}";
+/// The privileges on a system catalog: all for the bootstrap superuser, SELECT for PUBLIC.
+const SYSTEM_ACL: [&str; 2] = ["postgres=arwdDxt/postgres", "=r/postgres"];
 
 /// The settings callqa knows, at their defaults (`SHOW` and `current_setting` give a
 /// connection's own values); pgjdbc reads `max_index_keys` here before getImportedKeys.
