@@ -22,6 +22,7 @@ mod names;
 mod object_names;
 mod pg_catalog;
 mod pg_cursors;
+mod pg_get_keywords;
 mod pg_prepared_statements;
 mod reg_functions;
 mod roles;
@@ -196,6 +197,7 @@ pub async fn complete(
     information_schema::install(ctx, &information_schema, &facts).await?;
     reg_functions::register(ctx, &object_names);
     catalog_values::register(ctx)?;
+    pg_get_keywords::register(ctx).await?;
     definitions::register(ctx, &facts, &object_names).await?;
     functions::register(ctx, &facts);
     names::register(ctx, DATABASE);
@@ -289,7 +291,8 @@ async fn read_facts(
         );
     }
     for (ordinal, key) in (0i32..).zip(keys::FOREIGN_KEYS) {
-        let oid = facts.relation_oid(SCHEMA, key.table)? + FOREIGN_KEY_OID_OFFSET + ordinal;
+        // By ordinal alone: table oid + ordinal collided (calls + 0 = utterances + 1).
+        let oid = FOREIGN_KEY_OID_OFFSET + ordinal;
         facts.constraint_definitions.insert(
             oid,
             format!(
