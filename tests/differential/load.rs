@@ -1,6 +1,8 @@
 //! Copies callqa's sample data into the PostgreSQL cluster: each table created with the
 //! column types, NOT NULLs and primary key callqa's catalog reports, filled through callqa's
-//! `COPY (…) TO STDOUT`; each callqa view as an empty view with the same columns.
+//! `COPY (…) TO STDOUT`; each callqa view as an empty view with the same columns; then
+//! callqa's foreign keys and its table, view and column comments, so catalog queries that
+//! read `pg_constraint` / `pg_description` see the same keys and descriptions.
 
 use futures_util::{SinkExt, StreamExt, pin_mut};
 use tokio_postgres::Client;
@@ -47,7 +49,88 @@ pub async fn copy_sample_data(callqa: &TestServer, postgres: &Postgres, dbname: 
             .await
             .unwrap();
     }
+    copy_foreign_keys(&ours, &theirs).await;
+    copy_comments(&ours, &theirs).await;
     theirs.batch_execute("analyze").await.unwrap();
+}
+
+/// callqa's foreign keys, as `ALTER TABLE … ADD CONSTRAINT name <pg_get_constraintdef>`.
+async fn copy_foreign_keys(ours: &Client, theirs: &Client) {
+    let keys = ours
+        .query(
+            "select c.relname::text, k.conname::text, pg_get_constraintdef(k.oid) \
+             from pg_constraint k join pg_class c on c.oid = k.conrelid \
+             where k.contype = 'f' order by 2",
+            &[],
+        )
+        .await
+        .unwrap();
+    for key in keys {
+        let (table, name, definition): (String, String, String) =
+            (key.get(0), key.get(1), key.get(2));
+        theirs
+            .batch_execute(&format!(
+                "alter table {table} add constraint {name} {definition}"
+            ))
+            .await
+            .unwrap();
+    }
+}
+
+/// callqa's comments on its public tables, views and their columns.
+async fn copy_comments(ours: &Client, theirs: &Client) {
+    let relations = ours
+        .query(
+            "select c.relname::text, c.relkind::text, obj_description(c.oid, 'pg_class') \
+             from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+             where n.nspname = 'public' and c.relkind in ('r', 'v') order by 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    for relation in relations {
+        let (name, kind, comment): (String, String, Option<String>) =
+            (relation.get(0), relation.get(1), relation.get(2));
+        let object = if kind == "v" { "view" } else { "table" };
+        if let Some(comment) = comment {
+            theirs
+                .batch_execute(&format!(
+                    "comment on {object} {name} is {}",
+                    literal(&comment)
+                ))
+                .await
+                .unwrap();
+        }
+    }
+    let columns = ours
+        .query(
+            "select c.relname::text, a.attname::text, col_description(c.oid, a.attnum) \
+             from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+             join pg_attribute a on a.attrelid = c.oid \
+             where n.nspname = 'public' and c.relkind in ('r', 'v') and a.attnum > 0 \
+             order by 1, 2",
+            &[],
+        )
+        .await
+        .unwrap();
+    for column in columns {
+        let (relation, name, comment): (String, String, Option<String>) =
+            (column.get(0), column.get(1), column.get(2));
+        if let Some(comment) = comment {
+            theirs
+                .batch_execute(&format!(
+                    "comment on column {relation}.\"{name}\" is {}",
+                    literal(&comment)
+                ))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// `text` as a SQL string literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// The public relations of one `table_type`.

@@ -22,8 +22,10 @@ mod names;
 mod object_names;
 mod pg_catalog;
 mod pg_cursors;
+mod pg_get_keywords;
 mod pg_prepared_statements;
 mod reg_functions;
+mod roles;
 mod rows;
 mod types;
 
@@ -183,6 +185,7 @@ pub async fn complete(
     let facts = Arc::new(read_facts(ctx, tables, function_names).await?);
     let pg_catalog = Arc::new(Overlay::new(Arc::clone(&base_pg_catalog)).marking_names());
     pg_catalog::install(ctx, &pg_catalog, &facts).await?;
+    roles::install(ctx, &pg_catalog).await?;
     catalog.register_schema("pg_catalog", Arc::clone(&pg_catalog) as _)?;
     let object_names = Arc::new(ObjectNames::read(ctx, &facts).await?);
     pg_catalog::install_types(ctx, &pg_catalog, &object_names).await?;
@@ -194,6 +197,7 @@ pub async fn complete(
     information_schema::install(ctx, &information_schema, &facts).await?;
     reg_functions::register(ctx, &object_names);
     catalog_values::register(ctx)?;
+    pg_get_keywords::register(ctx).await?;
     definitions::register(ctx, &facts, &object_names).await?;
     functions::register(ctx, &facts);
     names::register(ctx, DATABASE);
@@ -287,7 +291,8 @@ async fn read_facts(
         );
     }
     for (ordinal, key) in (0i32..).zip(keys::FOREIGN_KEYS) {
-        let oid = facts.relation_oid(SCHEMA, key.table)? + FOREIGN_KEY_OID_OFFSET + ordinal;
+        // By ordinal alone: table oid + ordinal collided (calls + 0 = utterances + 1).
+        let oid = FOREIGN_KEY_OID_OFFSET + ordinal;
         facts.constraint_definitions.insert(
             oid,
             format!(

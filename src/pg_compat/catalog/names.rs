@@ -15,7 +15,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use datafusion::arrow::array::{
+    ArrayRef, AsArray, ListBuilder, RecordBatch, RecordBatchOptions, StringBuilder,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
@@ -72,8 +74,14 @@ pub const INT2VECTOR: &str = "callqa.int2vector";
 /// subscripted from 0).
 pub const OIDVECTOR: &str = "callqa.oidvector";
 
+/// [`PG_TYPE_KEY`] value of the elements of `aclitem[]` columns (text, `=r/postgres`).
+pub const ACLITEM: &str = "callqa.aclitem";
+/// In [`COLUMNS`]: an `aclitem[]` column, stored as a list of text whose elements are marked
+/// [`ACLITEM`] (the library holds their text, `{…}`, or an untyped list).
+const ACLITEM_ARRAY: &str = "callqa.aclitem[]";
+
 /// The PostgreSQL type of each mark, and whether it marks a list (the vectors).
-const MARKS: [(&str, Type); 12] = [
+const MARKS: [(&str, Type); 13] = [
     (NAME, Type::NAME),
     (CHAR, Type::CHAR),
     (VARCHAR, Type::VARCHAR),
@@ -86,6 +94,7 @@ const MARKS: [(&str, Type); 12] = [
     (REGROLE, Type::REGROLE),
     (INT2VECTOR, Type::INT2_VECTOR),
     (OIDVECTOR, Type::OID_VECTOR),
+    (ACLITEM, Type::ACLITEM),
 ];
 
 /// The mark of `field`, if it has one.
@@ -125,6 +134,7 @@ fn array_of(element: &Type) -> Option<Type> {
         Type::REGCLASS_ARRAY,
         Type::REGNAMESPACE_ARRAY,
         Type::REGROLE_ARRAY,
+        Type::ACLITEM_ARRAY,
     ]
     .into_iter()
     .find(|array| matches!(array.kind(), Kind::Array(e) if e == element))
@@ -134,7 +144,7 @@ fn array_of(element: &Type) -> Option<Type> {
 /// them: text for `name` / `"char"`, `int4` for oids, a list of `int2` / `int4` for vectors.
 pub fn fits(mark: &str, data_type: &DataType) -> bool {
     match mark {
-        NAME | CHAR | VARCHAR => is_text(data_type),
+        NAME | CHAR | VARCHAR | ACLITEM => is_text(data_type),
         INT2VECTOR => {
             matches!(data_type, DataType::List(e) if e.data_type() == &DataType::Int16)
         }
@@ -146,7 +156,7 @@ pub fn fits(mark: &str, data_type: &DataType) -> bool {
 }
 
 /// The columns of PostgreSQL 15's pg_catalog tables and views whose type is `name`, `"char"`,
-/// `oid`, `regproc`, `regtype`, `int2vector` or `oidvector` (from `pg_attribute`); tables
+/// `oid`, `regproc`, `regtype`, `int2vector`, `oidvector` or `aclitem[]` (from `pg_attribute`); tables
 /// callqa does not have are skipped, and a column is marked only where callqa stores it in
 /// that type's Arrow form ([`fits`]).
 const COLUMNS: &[(&str, &[(&str, &str)])] = &[
@@ -206,6 +216,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_attribute",
         &[
+            ("attacl", ACLITEM_ARRAY),
             ("attrelid", OID),
             ("attname", NAME),
             ("atttypid", OID),
@@ -241,6 +252,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_class",
         &[
+            ("relacl", ACLITEM_ARRAY),
             ("oid", OID),
             ("relname", NAME),
             ("relnamespace", OID),
@@ -297,6 +309,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_database",
         &[
+            ("datacl", ACLITEM_ARRAY),
             ("oid", OID),
             ("datname", NAME),
             ("datdba", OID),
@@ -311,6 +324,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_default_acl",
         &[
+            ("defaclacl", ACLITEM_ARRAY),
             ("oid", OID),
             ("defaclrole", OID),
             ("defaclnamespace", OID),
@@ -355,6 +369,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_foreign_data_wrapper",
         &[
+            ("fdwacl", ACLITEM_ARRAY),
             ("oid", OID),
             ("fdwname", NAME),
             ("fdwowner", OID),
@@ -365,6 +380,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_foreign_server",
         &[
+            ("srvacl", ACLITEM_ARRAY),
             ("oid", OID),
             ("srvname", NAME),
             ("srvowner", OID),
@@ -396,11 +412,17 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     ("pg_inherits", &[("inhrelid", OID), ("inhparent", OID)]),
     (
         "pg_init_privs",
-        &[("objoid", OID), ("classoid", OID), ("privtype", CHAR)],
+        &[
+            ("initprivs", ACLITEM_ARRAY),
+            ("objoid", OID),
+            ("classoid", OID),
+            ("privtype", CHAR),
+        ],
     ),
     (
         "pg_language",
         &[
+            ("lanacl", ACLITEM_ARRAY),
             ("oid", OID),
             ("lanname", NAME),
             ("lanowner", OID),
@@ -412,7 +434,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     ("pg_largeobject", &[("loid", OID)]),
     (
         "pg_largeobject_metadata",
-        &[("oid", OID), ("lomowner", OID)],
+        &[("lomacl", ACLITEM_ARRAY), ("oid", OID), ("lomowner", OID)],
     ),
     (
         "pg_matviews",
@@ -425,7 +447,12 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "pg_namespace",
-        &[("oid", OID), ("nspname", NAME), ("nspowner", OID)],
+        &[
+            ("nspacl", ACLITEM_ARRAY),
+            ("oid", OID),
+            ("nspname", NAME),
+            ("nspowner", OID),
+        ],
     ),
     (
         "pg_opclass",
@@ -469,6 +496,10 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "pg_parameter_acl",
+        &[("oid", OID), ("paracl", ACLITEM_ARRAY)],
+    ),
+    (
         "pg_partitioned_table",
         &[
             ("partrelid", OID),
@@ -491,6 +522,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_proc",
         &[
+            ("proacl", ACLITEM_ARRAY),
             ("oid", OID),
             ("proname", NAME),
             ("pronamespace", OID),
@@ -648,7 +680,12 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "pg_tablespace",
-        &[("oid", OID), ("spcname", NAME), ("spcowner", OID)],
+        &[
+            ("spcacl", ACLITEM_ARRAY),
+            ("oid", OID),
+            ("spcname", NAME),
+            ("spcowner", OID),
+        ],
     ),
     (
         "pg_trigger",
@@ -713,6 +750,7 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     (
         "pg_type",
         &[
+            ("typacl", ACLITEM_ARRAY),
             ("oid", OID),
             ("typname", NAME),
             ("typnamespace", OID),
@@ -752,6 +790,32 @@ const COLUMNS: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
+/// The type of an `aclitem[]` column: a list of text, its elements marked [`ACLITEM`].
+pub fn aclitem_array_type() -> DataType {
+    DataType::List(Arc::new(tagged(
+        &Field::new_list_field(DataType::Utf8, true),
+        ACLITEM,
+    )))
+}
+
+/// `field` as an `aclitem[]` column, if it holds privileges as text or as a list; `None`
+/// when it is one already or holds something else.
+fn as_aclitem_array(field: &Field) -> Option<Field> {
+    let target = aclitem_array_type();
+    let stored = field.data_type();
+    let convertible = is_text(stored) || matches!(stored, DataType::List(_));
+    (convertible && stored != &target).then(|| {
+        let mut metadata = field.metadata().clone();
+        metadata.remove(LIBRARY_OID_KEY);
+        metadata.remove(PG_TYPE_KEY);
+        field
+            .clone()
+            .with_data_type(target)
+            .with_nullable(true)
+            .with_metadata(metadata)
+    })
+}
+
 /// Whether values of this type can be described as `name` / `"char"` (text of any kind).
 fn is_text(data_type: &DataType) -> bool {
     matches!(
@@ -779,6 +843,13 @@ fn tagged_schema(table: &str, schema: &Schema) -> Option<SchemaRef> {
         .iter()
         .map(
             |f| match columns.iter().find(|(column, _)| column == f.name()) {
+                Some((_, pg_type)) if *pg_type == ACLITEM_ARRAY => match as_aclitem_array(f) {
+                    Some(field) => {
+                        changed = true;
+                        field
+                    }
+                    None => f.as_ref().clone(),
+                },
                 Some((_, pg_type))
                     if fits(pg_type, f.data_type())
                         && (f.metadata().get(PG_TYPE_KEY).map(String::as_str) != Some(pg_type)
@@ -854,6 +925,9 @@ fn relabelled(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
         .map(|(column, field)| {
             if column.data_type() == field.data_type() {
                 Ok(Arc::clone(column))
+            } else if is_text(column.data_type()) && matches!(field.data_type(), DataType::List(_))
+            {
+                text_arrays(column, field.data_type())
             } else {
                 cast(column, field.data_type())
             }
@@ -865,6 +939,39 @@ fn relabelled(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
         columns,
         &options,
     )?)
+}
+
+/// A column of PostgreSQL array text (`{a,b}`, NULL) as a list column of `data_type`.
+fn text_arrays(
+    column: &ArrayRef,
+    data_type: &DataType,
+) -> Result<ArrayRef, datafusion::arrow::error::ArrowError> {
+    let texts = cast(column, &DataType::Utf8)?;
+    let mut builder = ListBuilder::new(StringBuilder::new());
+    for text in texts.as_string::<i32>().iter() {
+        match text.and_then(array_elements) {
+            Some(elements) => {
+                for element in elements {
+                    builder.values().append_value(element);
+                }
+                builder.append(true);
+            }
+            None => builder.append(false),
+        }
+    }
+    let lists: ArrayRef = Arc::new(builder.finish());
+    cast(&lists, data_type)
+}
+
+/// The elements of a one-dimensional PostgreSQL array's text whose elements need no quotes
+/// (privileges: `{postgres=X/postgres,=X/postgres}`); `None` for text that is no array.
+fn array_elements(text: &str) -> Option<Vec<&str>> {
+    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?;
+    Some(if inner.is_empty() {
+        Vec::new()
+    } else {
+        inner.split(',').collect()
+    })
 }
 
 /// A function of no arguments returning one fixed `name`: `current_schema()`,

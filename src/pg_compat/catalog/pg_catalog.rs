@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{AsArray, Float64Array, Int32Array, RecordBatch, UInt32Array};
+use datafusion::arrow::array::{
+    AsArray, BooleanArray, Float64Array, Int32Array, RecordBatch, UInt32Array,
+};
 use datafusion::arrow::compute::{cast, concat_batches, take_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Int16Type, Int32Type};
 use datafusion::common::{DataFusionError, Result};
@@ -40,6 +42,11 @@ pub async fn install(ctx: &SessionContext, overlay: &Overlay, facts: &Facts) -> 
     overlay.put("pg_description", pg_description(ctx, facts).await?)?;
     overlay.put("pg_proc", pg_proc(ctx, facts).await?)?;
     overlay.put("pg_settings", pg_settings(ctx).await?)?;
+    overlay.put("pg_database", pg_database(ctx).await?)?;
+    overlay.put(
+        "pg_stat_user_tables",
+        pg_stat_user_tables(ctx, facts).await?,
+    )?;
     overlay.put("pg_cursors", Arc::new(super::pg_cursors::PgCursors::new()))?;
     overlay.put(
         "pg_prepared_statements",
@@ -58,8 +65,10 @@ pub async fn install_types(
 }
 
 /// The relations, plus one `i`ndex relation per declared primary key, plus the columns
-/// psql and pgjdbc read that the library leaves out: `relacl` (everyone may SELECT, as
-/// `{=r/postgres}` says; pgjdbc's getTablePrivileges parses it) and `reloptions` (none).
+/// psql and pgjdbc read that the library leaves out: `relacl` (an `aclitem[]`: NULL, the
+/// owner's default privileges, for callqa's relations and indexes, as for tables created in
+/// PostgreSQL; the system catalogs' own for pg_catalog and information_schema) and
+/// `reloptions` (none).
 async fn pg_class(
     ctx: &SessionContext,
     facts: &Facts,
@@ -68,7 +77,7 @@ async fn pg_class(
     let schema = rows::with_columns(
         &schema,
         vec![
-            Field::new("relacl", DataType::Utf8, true),
+            Field::new("relacl", names::aclitem_array_type(), true),
             Field::new(
                 "reloptions",
                 DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
@@ -80,8 +89,45 @@ async fn pg_class(
         .iter()
         .map(|b| rows::widen(b, &schema))
         .collect::<Result<Vec<_>>>()?;
+    let system: Vec<i32> = ["pg_catalog", "information_schema"]
+        .iter()
+        .filter_map(|schema| facts.namespace_oid(schema).ok())
+        .collect();
+    let indexed: Vec<i32> = facts.indexes.iter().map(|i| i.table_oid).collect();
     for batch in &mut batches {
-        let acl = strings(vec![READ_ONLY_ACL; batch.num_rows()]);
+        // A table with a primary key has its index; a view is its `_RETURN` rule.
+        let oids = cast(
+            batch
+                .column_by_name("oid")
+                .ok_or_else(|| DataFusionError::Internal("pg_class has no oid".to_owned()))?,
+            &DataType::Int32,
+        )?;
+        let has_index: BooleanArray = oids
+            .as_primitive::<Int32Type>()
+            .iter()
+            .map(|oid| Some(oid.is_some_and(|oid| indexed.contains(&oid))))
+            .collect();
+        let kinds = super::string_column(batch, batch.schema().index_of("relkind")?)?;
+        let has_rules: BooleanArray = kinds.iter().map(|k| Some(k == "v")).collect();
+        *batch = rows::set_column(batch, "relhasindex", Arc::new(has_index))?;
+        *batch = rows::set_column(batch, "relhasrules", Arc::new(has_rules))?;
+        // The library leaves the owner 0; the bootstrap superuser owns everything.
+        *batch = rows::set_column(batch, "relowner", int32s(vec![OWNER_OID; batch.num_rows()]))?;
+        let namespaces = batch
+            .column_by_name("relnamespace")
+            .map(|c| cast(c, &DataType::Int32))
+            .transpose()?;
+        let acl: Vec<Option<Vec<String>>> = (0..batch.num_rows())
+            .map(|row| {
+                let namespace = namespaces
+                    .as_ref()
+                    .map(|n| n.as_primitive::<Int32Type>().value(row));
+                namespace
+                    .filter(|n| system.contains(n))
+                    .map(|_| SYSTEM_ACL.iter().map(|a| (*a).to_owned()).collect())
+            })
+            .collect();
+        let acl = rows::lists_of(&acl, &names::aclitem_array_type())?;
         *batch = rows::set_column(batch, "relacl", acl)?;
     }
     let indexes = &facts.indexes;
@@ -133,14 +179,13 @@ async fn pg_class(
             ("relispopulated", bools(true, n)),
             ("relreplident", strings(vec!["n"; n])),
             ("relispartition", bools(false, n)),
-            ("relacl", strings(vec![READ_ONLY_ACL; n])),
         ],
     )?);
     Ok(rows::table(schema, batches)?)
 }
 
-/// Every relation is readable by everyone (PUBLIC) and writable by no one.
-const READ_ONLY_ACL: &str = "{=r/postgres}";
+/// The privileges on a system catalog: all for the bootstrap superuser, SELECT for PUBLIC.
+const SYSTEM_ACL: [&str; 2] = ["postgres=arwdDxt/postgres", "=r/postgres"];
 
 /// The settings callqa knows, at their defaults (`SHOW` and `current_setting` give a
 /// connection's own values); pgjdbc reads `max_index_keys` here before getImportedKeys.
@@ -154,7 +199,7 @@ async fn pg_settings(ctx: &SessionContext) -> Result<Arc<dyn datafusion::catalog
         vec![
             (
                 "name",
-                strings(settings.iter().map(|(name, _, _)| name.as_str())),
+                strings(settings.iter().map(|(name, _, _)| setting_name(name))),
             ),
             (
                 "setting",
@@ -164,7 +209,10 @@ async fn pg_settings(ctx: &SessionContext) -> Result<Arc<dyn datafusion::catalog
                 "short_desc",
                 strings(settings.iter().map(|(_, _, d)| d.as_str())),
             ),
-            ("context", strings(vec!["user"; n])),
+            (
+                "context",
+                strings(settings.iter().map(|(name, _, _)| setting_context(name))),
+            ),
             ("vartype", strings(vec!["string"; n])),
             ("source", strings(vec!["default"; n])),
             (
@@ -175,6 +223,89 @@ async fn pg_settings(ctx: &SessionContext) -> Result<Arc<dyn datafusion::catalog
         ],
     )?;
     Ok(rows::table(schema, vec![batch])?)
+}
+
+/// The databases, their locale provider `c` (libc) as PostgreSQL stores it (the library
+/// writes `libc`; psql `\l` maps `c` to `libc`).
+async fn pg_database(ctx: &SessionContext) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let (schema, batches) = base_rows(ctx, "pg_database").await?;
+    let batches = batches
+        .iter()
+        .map(|b| rows::set_column(b, "datlocprovider", strings(vec!["c"; b.num_rows()])))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(rows::table(schema, batches)?)
+}
+
+/// One row per table with its live rows (Metabase's sync reads `n_live_tup` as the
+/// estimated row count; PostgreSQL has it after ANALYZE). Scan counters are not kept: NULL.
+async fn pg_stat_user_tables(
+    ctx: &SessionContext,
+    facts: &Facts,
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    let schema = rows::nullable(
+        &ctx.table_provider("pg_catalog.pg_stat_user_tables")
+            .await?
+            .schema(),
+    );
+    let mut tables: Vec<(&String, u64)> = facts
+        .sizes
+        .iter()
+        .map(|(name, (rows, _))| (name, *rows))
+        .collect();
+    tables.sort();
+    let n = tables.len();
+    let oids = tables
+        .iter()
+        .map(|(name, _)| facts.relation_oid(SCHEMA, name))
+        .collect::<Result<Vec<_>>>()?;
+    let live: Vec<i64> = tables
+        .iter()
+        .map(|(_, rows)| i64::try_from(*rows).unwrap_or(i64::MAX))
+        .collect();
+    let batch = rows::batch(
+        &schema,
+        n,
+        vec![
+            ("relid", int32s(oids)),
+            ("schemaname", strings(vec![SCHEMA; n])),
+            (
+                "relname",
+                strings(tables.iter().map(|(name, _)| name.as_str())),
+            ),
+            (
+                "n_live_tup",
+                Arc::new(datafusion::arrow::array::Int64Array::from(live)),
+            ),
+        ],
+    )?;
+    Ok(rows::table(schema, vec![batch])?)
+}
+
+/// A setting's name as pg_settings spells it (`DateStyle`; callqa keeps them lower-case).
+fn setting_name(name: &str) -> &str {
+    match name {
+        "datestyle" => "DateStyle",
+        "intervalstyle" => "IntervalStyle",
+        "timezone" => "TimeZone",
+        other => other,
+    }
+}
+
+/// Who may change a setting, as PostgreSQL 15's pg_settings says (psql completes `SET`
+/// with the `user` and `superuser` ones).
+fn setting_context(name: &str) -> &'static str {
+    match name {
+        "integer_datetimes"
+        | "lc_collate"
+        | "lc_ctype"
+        | "max_identifier_length"
+        | "max_index_keys"
+        | "server_encoding"
+        | "server_version"
+        | "server_version_num" => "internal",
+        "lc_messages" => "superuser",
+        _ => "user",
+    }
 }
 
 /// One unique, primary index per declared primary key. `indkey` and `indoption` are
@@ -407,7 +538,7 @@ async fn pg_constraint(
             .iter()
             .find(|i| i.table == key.references)
             .map_or(0, |i| i.oid);
-        oid.push(table_oid + FOREIGN_KEY_OID_OFFSET + ordinal);
+        oid.push(FOREIGN_KEY_OID_OFFSET + ordinal);
         name.push(key.name());
         contype.push("f");
         conrelid.push(table_oid);

@@ -29,6 +29,10 @@ use super::rows::strings;
 /// The catalog views whose rows belong to the session reading them.
 pub const SESSION_VIEWS: [&str; 2] = ["pg_prepared_statements", "pg_cursors"];
 
+/// callqa's other additions to pg_catalog that datafusion-pg-catalog does not know, so does
+/// not qualify: found in `pg_catalog` unqualified too.
+const ADDED_VIEWS: [&str; 2] = ["pg_user", "pg_parameter_acl"];
+
 /// One prepared statement, as the view lists it.
 #[derive(Debug, Clone)]
 pub struct PreparedStatementRow {
@@ -139,8 +143,8 @@ impl TableProvider for PgPreparedStatements {
     }
 }
 
-/// Qualifies unqualified references to the session views with `pg_catalog` (a CTE of the
-/// same name keeps its own).
+/// Qualifies unqualified references to the session views (and [`ADDED_VIEWS`]) with
+/// `pg_catalog` (a CTE of the same name keeps its own).
 pub fn qualify_session_views(statement: &mut Statement) {
     let _ = statement.visit(&mut Qualifier::default());
 }
@@ -181,7 +185,9 @@ impl VisitorMut for Qualifier {
                 None => ident.value.to_lowercase(),
             };
             let is_cte = self.ctes.iter().flatten().any(|cte| *cte == folded);
-            if !is_cte && SESSION_VIEWS.contains(&folded.as_str()) {
+            let added =
+                SESSION_VIEWS.contains(&folded.as_str()) || ADDED_VIEWS.contains(&folded.as_str());
+            if !is_cte && added {
                 *name = ObjectName::from(vec![Ident::new("pg_catalog"), ident.clone()]);
             }
         }
