@@ -12,6 +12,7 @@
 //! `sqlstate` every SQLSTATE callqa sends as a named constant, with the typed refusals.
 
 mod advisory_locks;
+mod age;
 pub mod array_in;
 mod array_literal;
 mod array_literal_forms;
@@ -24,15 +25,28 @@ mod collations;
 mod column_names;
 mod copy_to_stdout;
 mod current_setting;
+mod datetime_literals;
 mod cursor_statements;
+mod div;
+mod extract_timezone;
 mod format;
+mod from_char;
 mod generate_series;
+mod interval_values;
 mod json_build_object;
+mod justify_days;
+mod justify_hours;
+mod justify_interval;
+mod make_interval;
+mod mode;
 mod multiset_operations;
 pub mod numeric_division;
 pub mod numeric_statistics;
 mod operator_forms;
+mod ordered_set;
 mod parser;
+mod percentile_cont;
+mod percentile_disc;
 mod postgres_forms;
 mod quote;
 mod reset_spellings;
@@ -48,7 +62,9 @@ mod statement_depth;
 mod statement_rewrites;
 mod time_zone_setting;
 mod to_char;
+mod to_date;
 mod to_regtype;
+mod to_timestamp;
 mod value_size_limits;
 mod varchar_type;
 mod width_bucket;
@@ -111,6 +127,7 @@ pub fn size_pretty(bytes: i64) -> String {
 /// Registers the Postgres compatibility functions (replacing DataFusion's `version()`) and
 /// the rewrite that reads quoted literals compared with booleans as booleans.
 pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()> {
+    use datafusion::execution::FunctionRegistry;
     generate_series::register(ctx)?;
     varchar_type::install(ctx);
     boolean_literals::register(ctx)?;
@@ -150,9 +167,28 @@ pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()>
     ctx.register_udf(round_half_even::udf().as_ref().clone());
     ctx.register_udf(at_time_zone::udf());
     ctx.register_udf(width_bucket::udf());
+    for udf in [
+        age::udf(),
+        div::udf(),
+        extract_timezone::udf(),
+        justify_days::udf(),
+        justify_hours::udf(),
+        justify_interval::udf(),
+        make_interval::udf(),
+        to_date::udf(),
+        to_timestamp::udf(),
+    ] {
+        ctx.register_udf(udf);
+    }
+    // Ordered-set aggregates; percentile_cont takes over the built-in's names.
+    let percentile_cont_aliases = FunctionRegistry::udaf(ctx, "percentile_cont")
+        .map(|builtin| builtin.aliases().to_vec())
+        .unwrap_or_default();
+    ctx.register_udaf(percentile_cont::udaf(percentile_cont_aliases));
+    ctx.register_udaf(percentile_disc::udaf());
+    ctx.register_udaf(mode::udaf());
     // PostgreSQL's names for DataFusion's var_samp and signum.
-    use datafusion::execution::FunctionRegistry;
-    for (name, alias) in [("var_samp", "variance"), ("signum", "sign")] {
+    for (name, alias) in [("var_samp", "variance"), ("signum", "sign"), ("bool_and", "every")] {
         if let Ok(udaf) = ctx.udaf(name) {
             ctx.register_udaf(udaf.as_ref().clone().with_aliases([alias]));
         } else if let Ok(udf) = ctx.udf(name) {

@@ -361,7 +361,12 @@ fn extract_as_numeric(expr: &Expr) -> Option<Expr> {
         name.as_str(),
         "timezone" | "timezone_hour" | "timezone_minute"
     ) {
-        return None;
+        // The session zone's offset: DataFusion's date_part has no such fields.
+        let value = call(
+            super::extract_timezone::NAME,
+            vec![text(&name), of.as_ref().clone()],
+        );
+        return Some(cast(value, numeric(38, 0)));
     }
     let value = field_value(&name, of.as_ref().clone()).unwrap_or_else(|| {
         cast(

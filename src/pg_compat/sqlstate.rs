@@ -11,6 +11,8 @@ pub const INVALID_ARGUMENT_FOR_WIDTH_BUCKET: &str = "2201G";
 pub const NULL_VALUE_NOT_ALLOWED: &str = "22004";
 /// `22007` invalid_datetime_format.
 pub const INVALID_DATETIME_FORMAT: &str = "22007";
+/// `22008` datetime_field_overflow (`interval out of range`).
+pub const DATETIME_FIELD_OVERFLOW: &str = "22008";
 /// `22012` division_by_zero.
 pub const DIVISION_BY_ZERO: &str = "22012";
 /// `22021` character_not_in_repertoire (bytes that are not UTF-8).

@@ -42,6 +42,8 @@ pub fn rewrite_statement(
     substitute_current_setting(statement, settings)
         .map_err(|(code, message)| Refusal::error(code, message))?;
     rewrite_catalog_casts(statement);
+    super::make_interval::positional_arguments(statement);
+    super::datetime_literals::normalize_datetime_literals(statement);
     rewrite_postgres_forms(statement, ctx);
     rewrite_postgres_syntax(statement);
     use_postgres_result_types(statement);

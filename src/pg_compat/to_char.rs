@@ -374,7 +374,7 @@ fn input_at(array: &ArrayRef, row: usize, zone: &SessionZone) -> Result<Option<I
 
 /// A parsed pattern element: a keyword with its affixes, or text copied to the output.
 #[derive(Debug, Clone, PartialEq)]
-enum Node<K> {
+pub(super) enum Node<K> {
     Key {
         key: K,
         fm: bool,
@@ -460,7 +460,7 @@ fn parse_format<K: Copy>(pattern: &str, keywords: &[(&str, K)], date_time: bool)
 
 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dch {
+pub(super) enum Dch {
     A_D,
     A_M,
     AD,
@@ -645,11 +645,12 @@ const DCH_KEYWORDS: &[(&str, Dch)] = &[
     ("y", Dch::Y),
 ];
 
-fn parse_dch(pattern: &str) -> Vec<Node<Dch>> {
+/// A date/time pattern's nodes (to_char's, and `to_timestamp`'s and `to_date`'s).
+pub(super) fn parse_dch(pattern: &str) -> Vec<Node<Dch>> {
     parse_format(pattern, DCH_KEYWORDS, true)
 }
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
