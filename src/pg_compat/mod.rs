@@ -33,6 +33,7 @@ mod operator_forms;
 mod parser;
 mod postgres_forms;
 mod quote;
+pub mod regex_syntax;
 mod reset_spellings;
 mod result_types;
 mod rewrite;
@@ -42,6 +43,7 @@ mod session_identity;
 mod settings;
 pub mod sqlstate;
 mod startup_options;
+mod string_agg;
 mod statement_depth;
 mod statement_rewrites;
 mod time_zone_setting;
@@ -155,6 +157,8 @@ pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()>
         }
     }
     collations::register(ctx);
+    // string_agg with its own ORDER BY beside other orderings in one GROUP BY.
+    string_agg::register(ctx);
     // repeat, lpad, array_repeat, …: checked and reserved before they build.
     value_size_limits::register(ctx);
     let version = version_string();

@@ -53,6 +53,14 @@ pub fn with_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
         .with_analyzer_rule(Arc::new(logical::session_zone_casts::SessionZoneCasts))
         // Analyzer: text cast to an array is read as PostgreSQL's array literal.
         .with_analyzer_rule(Arc::new(logical::text_to_array_casts::TextToArrayCasts))
+        // Analyzer: DISTINCT aggregates ordered by their own (coerced) argument.
+        .with_analyzer_rule(Arc::new(
+            logical::distinct_ordered_aggregates::DistinctOrderedAggregates,
+        ))
+        // Analyzer: literal regular expressions read as PostgreSQL's (`\b`, `\y`, `\m`, `.`).
+        .with_analyzer_rule(Arc::new(
+            logical::postgres_regex_patterns::PostgresRegexPatterns,
+        ))
         // Optimizer: a `started_at` range also prunes the `date=` partitions.
         .with_optimizer_rule(Arc::new(
             logical::date_partitions_from_started_at::DatePartitionsFromStartedAt,
