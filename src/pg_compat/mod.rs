@@ -12,6 +12,7 @@
 //! `sqlstate` every SQLSTATE callqa sends as a named constant, with the typed refusals.
 
 mod advisory_locks;
+mod array_forms;
 pub mod array_in;
 mod array_literal;
 mod array_literal_forms;
