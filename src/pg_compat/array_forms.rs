@@ -23,11 +23,13 @@ pub fn rewrite(expr: &Expr) -> Option<Expr> {
             right,
         } => Some(call(
             "array_has_any",
-            vec![unnamed(left.as_ref().clone()), unnamed(right.as_ref().clone())],
+            vec![
+                unnamed(left.as_ref().clone()),
+                unnamed(right.as_ref().clone()),
+            ],
         )),
         Expr::Function(function)
-            if function.over.is_none()
-                && matches!(function.args, FunctionArguments::List(_)) =>
+            if function.over.is_none() && matches!(function.args, FunctionArguments::List(_)) =>
         {
             let name = name_parts(&function.name);
             match name.last().map(String::as_str) {

@@ -389,8 +389,19 @@ fn direct_array_aggregate(query: &Query) -> Option<Expr> {
         if let Expr::Function(f) = e
             && (f.over.is_some()
                 || super::rewrite::name_parts(&f.name).last().is_some_and(|n| {
-                    ["max", "min", "count", "sum", "avg", "array_agg", "string_agg", "bool_and", "bool_or", "every"]
-                        .contains(&n.as_str())
+                    [
+                        "max",
+                        "min",
+                        "count",
+                        "sum",
+                        "avg",
+                        "array_agg",
+                        "string_agg",
+                        "bool_and",
+                        "bool_or",
+                        "every",
+                    ]
+                    .contains(&n.as_str())
                 }))
         {
             calls_anything_grouped = true;

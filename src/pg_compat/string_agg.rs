@@ -132,8 +132,8 @@ mod tests {
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
         let batch = &batches[0];
         let text = |i: usize| {
-            let column = datafusion::arrow::compute::cast(batch.column(i), &DataType::Utf8)
-                .unwrap();
+            let column =
+                datafusion::arrow::compute::cast(batch.column(i), &DataType::Utf8).unwrap();
             column.as_string::<i32>().value(0).to_owned()
         };
         assert_eq!(text(0), "c,b,a");
