@@ -13,6 +13,7 @@
 
 mod advisory_locks;
 mod age;
+mod array_forms;
 pub mod array_in;
 mod array_literal;
 mod array_literal_forms;
@@ -49,6 +50,7 @@ mod percentile_cont;
 mod percentile_disc;
 mod postgres_forms;
 mod quote;
+pub mod regex_syntax;
 mod reset_spellings;
 mod result_types;
 mod rewrite;
@@ -60,6 +62,7 @@ pub mod sqlstate;
 mod startup_options;
 mod statement_depth;
 mod statement_rewrites;
+mod string_agg;
 mod time_zone_setting;
 mod to_char;
 mod to_date;
@@ -196,6 +199,8 @@ pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()>
         }
     }
     collations::register(ctx);
+    // string_agg with its own ORDER BY beside other orderings in one GROUP BY.
+    string_agg::register(ctx);
     // repeat, lpad, array_repeat, …: checked and reserved before they build.
     value_size_limits::register(ctx);
     let version = version_string();

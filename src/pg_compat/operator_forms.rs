@@ -316,6 +316,9 @@ fn array_of_subquery(expr: &Expr) -> Option<Expr> {
         FunctionArguments::Subquery(query) => query.clone(),
         _ => return None,
     };
+    if let Some(direct) = direct_array_aggregate(&query) {
+        return Some(direct);
+    }
     let mut query = query;
     // The subquery's order is the array's: its sort keys travel as extra columns, and
     // array_agg orders by them (the order of rows out of a subquery is not kept).
@@ -351,6 +354,107 @@ fn array_of_subquery(expr: &Expr) -> Option<Expr> {
     };
     *subquery = query;
     Some(Expr::Subquery(outer))
+}
+
+/// `ARRAY(SELECT e FROM … WHERE … ORDER BY k)` of a plain one-column SELECT →
+/// `coalesce((SELECT array_agg(e ORDER BY k) FROM … WHERE …), make_array())`: the same
+/// query aggregated, so a correlated one keeps its correlation where DataFusion decorrelates
+/// it (in a derived table its pulled-up predicate names a column the alias hides, 42703);
+/// no row is an empty array, as in PostgreSQL.
+fn direct_array_aggregate(query: &Query) -> Option<Expr> {
+    use datafusion::sql::sqlparser::ast::{
+        FunctionArg, FunctionArgExpr, FunctionArgumentClause, GroupByExpr, OrderByExpr,
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let plain = select.distinct.is_none()
+        && matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
+        && select.having.is_none()
+        && select.named_window.is_empty()
+        && query.limit_clause.is_none()
+        && query.fetch.is_none()
+        && query.with.is_none()
+        && !select.from.is_empty()
+        && select.projection.len() == 1;
+    if !plain {
+        return None;
+    }
+    let element = match &select.projection[0] {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+        _ => return None,
+    };
+    let mut calls_anything_grouped = false;
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(element, |e| {
+        if let Expr::Function(f) = e
+            && (f.over.is_some()
+                || super::rewrite::name_parts(&f.name).last().is_some_and(|n| {
+                    [
+                        "max",
+                        "min",
+                        "count",
+                        "sum",
+                        "avg",
+                        "array_agg",
+                        "string_agg",
+                        "bool_and",
+                        "bool_or",
+                        "every",
+                    ]
+                    .contains(&n.as_str())
+                }))
+        {
+            calls_anything_grouped = true;
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    if calls_anything_grouped {
+        return None;
+    }
+    let mut keyed = query.clone();
+    let options = order_keys(&mut keyed);
+    let SetExpr::Select(keyed_select) = keyed.body.as_mut() else {
+        return None;
+    };
+    let keys: Vec<OrderByExpr> = keyed_select
+        .projection
+        .iter()
+        .skip(1)
+        .zip(options)
+        .filter_map(|(item, options)| match item {
+            SelectItem::ExprWithAlias { expr, .. } => Some(OrderByExpr {
+                expr: expr.clone(),
+                options,
+                with_fill: None,
+            }),
+            _ => None,
+        })
+        .collect();
+    let mut aggregate = super::rewrite::call(
+        "array_agg",
+        vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(element.clone()))],
+    );
+    if !keys.is_empty()
+        && let Expr::Function(Function {
+            args: FunctionArguments::List(list),
+            ..
+        }) = &mut aggregate
+    {
+        list.clauses.push(FunctionArgumentClause::OrderBy(keys));
+    }
+    let mut aggregated = query.clone();
+    aggregated.order_by = None;
+    if let SetExpr::Select(select) = aggregated.body.as_mut() {
+        select.projection = vec![SelectItem::UnnamedExpr(aggregate)];
+    }
+    let unnamed = |e: Expr| FunctionArg::Unnamed(FunctionArgExpr::Expr(e));
+    Some(super::rewrite::call(
+        "coalesce",
+        vec![
+            unnamed(Expr::Subquery(Box::new(aggregated))),
+            unnamed(super::rewrite::call("make_array", vec![])),
+        ],
+    ))
 }
 
 /// Adds the ORDER BY keys of a one-column `SELECT` to its select list (an ordinal or an

@@ -43,6 +43,7 @@ impl VisitorMut for Rewriter {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
         if let Some(replacement) = expand_array_call(expr)
             .or_else(|| super::operator_forms::rewrite(expr))
+            .or_else(|| super::array_forms::rewrite(expr))
             .or_else(|| field_access(expr))
             .or_else(|| subscripts(expr))
         {

@@ -54,6 +54,14 @@ pub fn with_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
         .with_analyzer_rule(Arc::new(logical::session_zone_casts::SessionZoneCasts))
         // Analyzer: text cast to an array is read as PostgreSQL's array literal.
         .with_analyzer_rule(Arc::new(logical::text_to_array_casts::TextToArrayCasts))
+        // Analyzer: DISTINCT aggregates ordered by their own (coerced) argument.
+        .with_analyzer_rule(Arc::new(
+            logical::distinct_ordered_aggregates::DistinctOrderedAggregates,
+        ))
+        // Analyzer: literal regular expressions read as PostgreSQL's (`\b`, `\y`, `\m`, `.`).
+        .with_analyzer_rule(Arc::new(
+            logical::postgres_regex_patterns::PostgresRegexPatterns,
+        ))
         // Analyzer, last: CASE / nullif / coalesce / UNION columns typed as PostgreSQL
         // resolves them (`name`, `"char"`, `oid` of their first typed input).
         .with_analyzer_rule(Arc::new(logical::postgres_type_marks::PostgresTypeMarks))

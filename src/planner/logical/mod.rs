@@ -2,9 +2,11 @@
 
 pub mod checked_constant_arithmetic;
 pub mod date_partitions_from_started_at;
+pub mod distinct_ordered_aggregates;
 pub mod duration_fields;
 pub mod keyword_search;
 pub mod postgres_numeric;
+pub mod postgres_regex_patterns;
 pub mod postgres_type_marks;
 pub mod rounding_integer_casts;
 pub mod session_zone_casts;
