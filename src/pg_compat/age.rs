@@ -129,7 +129,11 @@ fn local_at(array: &ArrayRef, row: usize, zone: &Tz) -> Result<Option<NaiveDateT
             let Some(dt) = tc::timestamp_us_to_datetime(micros) else {
                 return exec_err!("timestamp out of range");
             };
-            Ok(Some(if with_zone.is_some() { local(zone, dt) } else { dt }))
+            Ok(Some(if with_zone.is_some() {
+                local(zone, dt)
+            } else {
+                dt
+            }))
         }
         DataType::Null => Ok(None),
         other => exec_err!("age takes timestamps, not {other}"),
@@ -137,7 +141,11 @@ fn local_at(array: &ArrayRef, row: usize, zone: &Tz) -> Result<Option<NaiveDateT
 }
 
 fn days_in_month(year: i32, month: u32) -> i32 {
-    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (next_year, next_month) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     match (
         NaiveDate::from_ymd_opt(year, month, 1),
         NaiveDate::from_ymd_opt(next_year, next_month, 1),
@@ -211,15 +219,30 @@ mod tests {
     #[test]
     fn ages_as_postgres_computes_them() {
         // age('2026-11-02', '2026-10-01') = '1 mon 1 day'
-        assert_eq!(age(at("2026-11-02 00:00:00"), at("2026-10-01 00:00:00")), iv(1, 1, 0));
+        assert_eq!(
+            age(at("2026-11-02 00:00:00"), at("2026-10-01 00:00:00")),
+            iv(1, 1, 0)
+        );
         // age('2026-03-31', '2026-02-28') = '1 mon 3 days'
-        assert_eq!(age(at("2026-03-31 00:00:00"), at("2026-02-28 00:00:00")), iv(1, 3, 0));
+        assert_eq!(
+            age(at("2026-03-31 00:00:00"), at("2026-02-28 00:00:00")),
+            iv(1, 3, 0)
+        );
         // age('2026-10-18', '2024-03-11') = '2 years 7 mons 7 days'
-        assert_eq!(age(at("2026-10-18 00:00:00"), at("2024-03-11 00:00:00")), iv(31, 7, 0));
+        assert_eq!(
+            age(at("2026-10-18 00:00:00"), at("2024-03-11 00:00:00")),
+            iv(31, 7, 0)
+        );
         // age('2026-10-18', '2026-08-22') = '1 mon 27 days'
-        assert_eq!(age(at("2026-10-18 00:00:00"), at("2026-08-22 00:00:00")), iv(1, 27, 0));
+        assert_eq!(
+            age(at("2026-10-18 00:00:00"), at("2026-08-22 00:00:00")),
+            iv(1, 27, 0)
+        );
         // age('2026-02-28', '2026-03-31') = '-1 mons -3 days'
-        assert_eq!(age(at("2026-02-28 00:00:00"), at("2026-03-31 00:00:00")), iv(-1, -3, 0));
+        assert_eq!(
+            age(at("2026-02-28 00:00:00"), at("2026-03-31 00:00:00")),
+            iv(-1, -3, 0)
+        );
         // age('2026-10-05 00:32:17.5', '2026-10-04 23:59:59.9') = '00:32:17.6'
         assert_eq!(
             age(at("2026-10-05 00:32:17.5"), at("2026-10-04 23:59:59.9")),

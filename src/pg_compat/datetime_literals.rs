@@ -149,8 +149,14 @@ mod tests {
 
     #[test]
     fn interval_signs_join_their_numbers() {
-        assert_eq!(interval_text("1 month - 1 day").as_deref(), Some("1 month -1 day"));
-        assert_eq!(interval_text("-1 day +2 hours").as_deref(), Some("-1 day 2 hours"));
+        assert_eq!(
+            interval_text("1 month - 1 day").as_deref(),
+            Some("1 month -1 day")
+        );
+        assert_eq!(
+            interval_text("-1 day +2 hours").as_deref(),
+            Some("-1 day 2 hours")
+        );
         assert_eq!(interval_text("1 day 2 hours"), None);
         for (text, months, days, nanos) in [
             ("1 month -1 day", 1, -1, 0),

@@ -86,7 +86,10 @@ impl ScalarUDFImpl for Div {
             cast(a, &DataType::Decimal128(38, sa as i8))?,
             cast(b, &DataType::Decimal128(38, sb as i8))?,
         );
-        let (a, b) = (a.as_primitive::<Decimal128Type>(), b.as_primitive::<Decimal128Type>());
+        let (a, b) = (
+            a.as_primitive::<Decimal128Type>(),
+            b.as_primitive::<Decimal128Type>(),
+        );
         let mut out = Decimal128Builder::with_capacity(rows);
         for row in 0..rows {
             if a.is_null(row) || b.is_null(row) {
@@ -105,7 +108,10 @@ impl ScalarUDFImpl for Div {
 /// `trunc(a / b)` of two decimals of scales `sa` and `sb`.
 fn quotient(a: i128, sa: i32, b: i128, sb: i32) -> Result<i128> {
     if b == 0 {
-        return Err(Refusal::error(sqlstate::DIVISION_BY_ZERO, "division by zero"));
+        return Err(Refusal::error(
+            sqlstate::DIVISION_BY_ZERO,
+            "division by zero",
+        ));
     }
     // Both at the larger scale; the quotient of equal scales has scale 0.
     let overflow = || Refusal::error(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range");

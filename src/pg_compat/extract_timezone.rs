@@ -93,9 +93,11 @@ impl ScalarUDFImpl for ExtractTimezone {
                 out.append_null();
                 continue;
             }
-            let Some(utc) = datafusion::arrow::array::temporal_conversions::timestamp_us_to_datetime(
-                values.value(row),
-            ) else {
+            let Some(utc) =
+                datafusion::arrow::array::temporal_conversions::timestamp_us_to_datetime(
+                    values.value(row),
+                )
+            else {
                 return exec_err!("timestamp out of range");
             };
             let offset = i64::from(zone.offset_from_utc_datetime(&utc).fix().local_minus_utc());

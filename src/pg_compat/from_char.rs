@@ -146,9 +146,7 @@ pub(super) fn from_char(text: &str, pattern: &str) -> datafusion::error::Result<
                     "AM" | "A.M." => false,
                     "PM" | "P.M." => true,
                     _ => {
-                        return Err(invalid(format!(
-                            "invalid value \"{word}\" for \"{name}\""
-                        )));
+                        return Err(invalid(format!("invalid value \"{word}\" for \"{name}\"")));
                     }
                 });
                 at += width;
@@ -161,13 +159,13 @@ pub(super) fn from_char(text: &str, pattern: &str) -> datafusion::error::Result<
                 let found = MONTHS.iter().enumerate().find_map(|(m, month)| {
                     let month = month.to_lowercase();
                     let word = if full { month } else { month[..3].to_owned() };
-                    lower.starts_with(&word).then_some((m, word.chars().count()))
+                    lower
+                        .starts_with(&word)
+                        .then_some((m, word.chars().count()))
                 });
                 let Some((m, len)) = found else {
                     let word: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
-                    return Err(invalid(format!(
-                        "invalid value \"{word}\" for \"{name}\""
-                    )));
+                    return Err(invalid(format!("invalid value \"{word}\" for \"{name}\"")));
                 };
                 mon = Some(m as i64 + 1);
                 at += len;
@@ -311,8 +309,14 @@ mod tests {
             read("2026-10-12 08:00:00", "YYYY-MM-DD HH24:MI:SS").as_deref(),
             Some("2026-10-12 08:00:00")
         );
-        assert_eq!(read("12/10/2026", "DD/MM/YYYY").as_deref(), Some("2026-10-12 00:00:00"));
-        assert_eq!(read("20261012", "YYYYMMDD").as_deref(), Some("2026-10-12 00:00:00"));
+        assert_eq!(
+            read("12/10/2026", "DD/MM/YYYY").as_deref(),
+            Some("2026-10-12 00:00:00")
+        );
+        assert_eq!(
+            read("20261012", "YYYYMMDD").as_deref(),
+            Some("2026-10-12 00:00:00")
+        );
         // to_timestamp('5 Oct 26 3:07 PM', 'DD Mon YY HH:MI AM') = 2026-10-05 15:07
         assert_eq!(
             read("5 Oct 26 3:07 PM", "DD Mon YY HH:MI AM").as_deref(),
@@ -333,6 +337,9 @@ mod tests {
         assert!(from_char("abc", "YYYY").is_err());
         assert!(from_char("202", "YYYYMMDD").is_err());
         // to_date('2026', 'YYYYMMDD') = 2026-01-01
-        assert_eq!(read("2026", "YYYYMMDD").as_deref(), Some("2026-01-01 00:00:00"));
+        assert_eq!(
+            read("2026", "YYYYMMDD").as_deref(),
+            Some("2026-01-01 00:00:00")
+        );
     }
 }

@@ -38,6 +38,9 @@ mod tests {
         // justify_days('1 mon -1 day') = '29 days'
         assert_eq!(justify_days(iv(1, -1, 0)), iv(0, 29, 0));
         // justify_days('-65 days 02:00') = '-2 mons -5 days +02:00:00'
-        assert_eq!(justify_days(iv(0, -65, 7_200_000_000)), iv(-2, -5, 7_200_000_000));
+        assert_eq!(
+            justify_days(iv(0, -65, 7_200_000_000)),
+            iv(-2, -5, 7_200_000_000)
+        );
     }
 }

@@ -36,7 +36,10 @@ pub fn positional_arguments(statement: &mut Statement) {
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::Function(function) = expr
             && function.name.0.len() == 1
-            && function.name.to_string().eq_ignore_ascii_case("make_interval")
+            && function
+                .name
+                .to_string()
+                .eq_ignore_ascii_case("make_interval")
             && let FunctionArguments::List(list) = &mut function.args
             && let Some(args) = positional(&list.args)
         {
@@ -158,7 +161,8 @@ impl ScalarUDFImpl for MakeInterval {
 
 /// PostgreSQL's `make_interval`: 22008 when a field leaves the interval's range.
 fn make_interval(fields: [i64; 6], secs: f64) -> Result<PgInterval> {
-    let out_of_range = || Refusal::error(sqlstate::DATETIME_FIELD_OVERFLOW, "interval out of range");
+    let out_of_range =
+        || Refusal::error(sqlstate::DATETIME_FIELD_OVERFLOW, "interval out of range");
     let int32 = |v: i64| i32::try_from(v).map_err(|_| out_of_range());
     let [years, months, weeks, days, hours, mins] = fields;
     for f in fields {

@@ -26,8 +26,8 @@ mod collations;
 mod column_names;
 mod copy_to_stdout;
 mod current_setting;
-mod datetime_literals;
 mod cursor_statements;
+mod datetime_literals;
 mod div;
 mod extract_timezone;
 mod format;
@@ -191,7 +191,11 @@ pub fn register_functions(ctx: &SessionContext) -> datafusion::error::Result<()>
     ctx.register_udaf(percentile_disc::udaf());
     ctx.register_udaf(mode::udaf());
     // PostgreSQL's names for DataFusion's var_samp and signum.
-    for (name, alias) in [("var_samp", "variance"), ("signum", "sign"), ("bool_and", "every")] {
+    for (name, alias) in [
+        ("var_samp", "variance"),
+        ("signum", "sign"),
+        ("bool_and", "every"),
+    ] {
         if let Ok(udaf) = ctx.udaf(name) {
             ctx.register_udaf(udaf.as_ref().clone().with_aliases([alias]));
         } else if let Ok(udf) = ctx.udf(name) {

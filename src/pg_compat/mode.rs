@@ -45,7 +45,10 @@ mod tests {
     fn the_first_most_frequent_value_wins() {
         // mode() within group (order by v) over a, b, b, c, c = 'b'
         let sorted: ArrayRef = Arc::new(StringArray::from(vec!["a", "b", "b", "c", "c"]));
-        assert_eq!(mode(&sorted).ok(), Some(ScalarValue::Utf8(Some("b".into()))));
+        assert_eq!(
+            mode(&sorted).ok(),
+            Some(ScalarValue::Utf8(Some("b".into())))
+        );
         let empty: ArrayRef = Arc::new(StringArray::from(Vec::<&str>::new()));
         assert_eq!(mode(&empty).ok(), Some(ScalarValue::Utf8(None)));
     }

@@ -9,15 +9,17 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, new_empty_array};
 use datafusion::arrow::compute::{SortOptions, concat, filter, is_not_null, sort};
+use datafusion::arrow::datatypes::Schema;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::utils::SingleRowListArrayBuilder;
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::logical_expr::ColumnarValue;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility};
-use datafusion::arrow::datatypes::Schema;
-use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::logical_expr::ColumnarValue;
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility,
+};
 
 use super::sqlstate::{self, Refusal};
 
@@ -57,7 +59,10 @@ struct OrderedSet {
 }
 
 fn is_list(t: &DataType) -> bool {
-    matches!(t, DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))
+    matches!(
+        t,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
+    )
 }
 
 impl OrderedSet {
@@ -101,7 +106,11 @@ impl AggregateUDFImpl for OrderedSet {
             _ => plan_err!(
                 "{} takes {} WITHIN GROUP (ORDER BY …)",
                 self.name,
-                if self.kind == Kind::Mode { "()" } else { "(fraction)" }
+                if self.kind == Kind::Mode {
+                    "()"
+                } else {
+                    "(fraction)"
+                }
             ),
         }
     }
@@ -267,13 +276,14 @@ impl Accumulator for OrderedSetAccumulator {
         let one = |p: Option<f64>| -> Result<ScalarValue> {
             match (self.kind, p) {
                 (Kind::Mode, _) => super::mode::mode(&sorted),
-                (Kind::PercentileDisc, Some(p)) => super::percentile_disc::percentile_disc(&sorted, p),
+                (Kind::PercentileDisc, Some(p)) => {
+                    super::percentile_disc::percentile_disc(&sorted, p)
+                }
                 (Kind::PercentileCont, Some(p)) => {
                     let values = sorted.as_primitive::<Float64Type>();
-                    Ok(ScalarValue::Float64(super::percentile_cont::percentile_cont(
-                        values.values(),
-                        p,
-                    )))
+                    Ok(ScalarValue::Float64(
+                        super::percentile_cont::percentile_cont(values.values(), p),
+                    ))
                 }
                 (_, None) => ScalarValue::try_from(&self.value_type),
             }

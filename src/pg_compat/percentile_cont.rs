@@ -37,7 +37,10 @@ mod tests {
         assert_eq!(percentile_cont(&v, 0.25), Some(2.0));
         assert_eq!(percentile_cont(&v, 0.5), Some(3.0));
         // percentile_cont(0.9) = 7.6
-        assert_eq!(percentile_cont(&v, 0.9).map(|x| (x * 1e9).round() / 1e9), Some(7.6));
+        assert_eq!(
+            percentile_cont(&v, 0.9).map(|x| (x * 1e9).round() / 1e9),
+            Some(7.6)
+        );
         assert_eq!(percentile_cont(&[], 0.5), None);
     }
 }

@@ -32,8 +32,17 @@ mod tests {
     fn positions_as_postgres_counts_them() {
         let sorted: ArrayRef = Arc::new(Int64Array::from(vec![10, 20, 30, 40]));
         // percentile_disc(0.5) over 10, 20, 30, 40 = 20; 0.9 = 40; 0 = 10
-        assert_eq!(percentile_disc(&sorted, 0.5).ok(), Some(ScalarValue::Int64(Some(20))));
-        assert_eq!(percentile_disc(&sorted, 0.9).ok(), Some(ScalarValue::Int64(Some(40))));
-        assert_eq!(percentile_disc(&sorted, 0.0).ok(), Some(ScalarValue::Int64(Some(10))));
+        assert_eq!(
+            percentile_disc(&sorted, 0.5).ok(),
+            Some(ScalarValue::Int64(Some(20)))
+        );
+        assert_eq!(
+            percentile_disc(&sorted, 0.9).ok(),
+            Some(ScalarValue::Int64(Some(40)))
+        );
+        assert_eq!(
+            percentile_disc(&sorted, 0.0).ok(),
+            Some(ScalarValue::Int64(Some(10)))
+        );
     }
 }

@@ -51,7 +51,10 @@ impl ScalarUDFImpl for ToTimestamp {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())))
+        Ok(DataType::Timestamp(
+            TimeUnit::Microsecond,
+            Some("UTC".into()),
+        ))
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -159,7 +162,10 @@ mod tests {
     #[test]
     fn epochs_round_to_microseconds() {
         // to_timestamp(1791792000.5) = 2026-10-12 08:00:00.5+00
-        assert_eq!(from_epoch(1_791_792_000.5).ok(), Some(1_791_792_000_500_000));
+        assert_eq!(
+            from_epoch(1_791_792_000.5).ok(),
+            Some(1_791_792_000_500_000)
+        );
         assert!(from_epoch(f64::NAN).is_err());
     }
 

@@ -67,8 +67,9 @@ fn rewrite_plan(node: LogicalPlan, utc: bool) -> Result<Transformed<LogicalPlan>
     let children_changed = node.transformed;
     let node = node.data;
     let schema = input_schema(&node);
-    let rewritten =
-        rewrite_keeping_names(node, |expr| expr.transform_up(|e| rewrite_expr(e, &schema, utc)))?;
+    let rewritten = rewrite_keeping_names(node, |expr| {
+        expr.transform_up(|e| rewrite_expr(e, &schema, utc))
+    })?;
     if children_changed || rewritten.transformed {
         return Ok(Transformed::yes(rewritten.data.recompute_schema()?));
     }

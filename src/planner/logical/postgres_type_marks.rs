@@ -28,8 +28,7 @@ pub struct PostgresTypeMarks;
 
 impl AnalyzerRule for PostgresTypeMarks {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(mark_node)
-            .map(|t| t.data)
+        plan.transform_up_with_subqueries(mark_node).map(|t| t.data)
     }
 
     fn name(&self) -> &str {
@@ -199,9 +198,8 @@ fn resolved_mark(expr: &Expr, schema: &DFSchema) -> Option<&'static str> {
 /// `expr` with its output field marked `mark`, under the same name.
 fn with_mark(expr: Expr, mark: &str) -> Expr {
     let marked = |metadata: Option<FieldMetadata>| {
-        let mut map: BTreeMap<String, String> = metadata
-            .map(|m| m.inner().clone())
-            .unwrap_or_default();
+        let mut map: BTreeMap<String, String> =
+            metadata.map(|m| m.inner().clone()).unwrap_or_default();
         map.insert(PG_TYPE_KEY.to_owned(), mark.to_owned());
         Some(FieldMetadata::from(map))
     };
