@@ -83,9 +83,57 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         .collect()
 });
 
+/// A pg_catalog table in FROM, with its alias (or its name again, for `pg_x.tableoid`).
+static CATALOG_BINDING: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\bpg_catalog\.(pg_\w+)(?:\s+(?:AS\s+)?(\w+))?").ok());
+
+/// The system column `tableoid` of a row of a catalog table.
+static TABLEOID: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(\w+)\.tableoid\b").ok());
+
+/// `alias.tableoid` of a pg_catalog table written as that table's oid,
+/// `regclass('pg_catalog.pg_x')`, which is what PostgreSQL's system column holds (psql `\dL`
+/// and `\dd` join `pg_description.classoid` on it); DataFusion has no system columns. An
+/// alias bound more than once (`t` for pg_type and pg_trigger in psql's `\dd` union) means
+/// the first binding after the reference (its branch's FROM), else the last before it.
+fn tableoid_of_catalogs(sql: Cow<'_, str>) -> Cow<'_, str> {
+    let (Some(binding), Some(tableoid)) = (CATALOG_BINDING.as_ref(), TABLEOID.as_ref()) else {
+        return sql;
+    };
+    if !tableoid.is_match(&sql) {
+        return sql;
+    }
+    let mut bindings: Vec<(usize, String, String)> = Vec::new();
+    for captures in binding.captures_iter(&sql) {
+        let (Some(whole), Some(table)) = (captures.get(0), captures.get(1)) else {
+            continue;
+        };
+        let table = table.as_str().to_ascii_lowercase();
+        bindings.push((whole.start(), table.clone(), table.clone()));
+        if let Some(alias) = captures.get(2) {
+            bindings.push((whole.start(), alias.as_str().to_ascii_lowercase(), table));
+        }
+    }
+    let replaced = tableoid.replace_all(&sql, |captures: &regex::Captures<'_>| {
+        let whole = captures.get(0).map_or("", |m| m.as_str());
+        let at = captures.get(0).map_or(0, |m| m.start());
+        let alias = captures[1].to_ascii_lowercase();
+        let bound = bindings.iter().filter(|(_, a, _)| *a == alias);
+        let table = bound
+            .clone()
+            .find(|(position, _, _)| *position > at)
+            .or_else(|| bound.filter(|(position, _, _)| *position < at).last());
+        match table {
+            Some((_, _, table)) => format!("regclass('pg_catalog.{table}')"),
+            None => whole.to_owned(),
+        }
+    });
+    Cow::Owned(replaced.into_owned())
+}
+
 /// `sql` with every known fragment replaced.
 pub fn substitute(sql: &str) -> Cow<'_, str> {
-    let mut out = name_to_oid_calls(Cow::Borrowed(sql));
+    let mut out = name_to_oid_calls(tableoid_of_catalogs(Cow::Borrowed(sql)));
     for (pattern, replacement) in PATTERNS.iter() {
         if pattern.is_match(&out) {
             out = Cow::Owned(pattern.replace_all(&out, *replacement).into_owned());
@@ -119,6 +167,22 @@ mod tests {
         assert_eq!(
             substitute("x = any('{23,25}'::regtype[]), CAST('{1}' AS regtype[])"),
             "x = any('{23,25}'::regtype[]), CAST('{1}' AS regtype[])"
+        );
+    }
+
+    #[test]
+    fn tableoid_is_the_catalog_tables_oid() {
+        assert_eq!(
+            substitute(
+                "SELECT l.lanname FROM pg_catalog.pg_language l LEFT JOIN pg_catalog.pg_description d ON d.classoid = l.tableoid"
+            ),
+            "SELECT l.lanname FROM pg_catalog.pg_language l LEFT JOIN pg_catalog.pg_description d ON d.classoid = regclass('pg_catalog.pg_language')"
+        );
+        assert_eq!(
+            substitute(
+                "SELECT t.tableoid FROM pg_catalog.pg_type t UNION ALL SELECT t.tableoid FROM pg_catalog.pg_trigger t, x.tableoid"
+            ),
+            "SELECT regclass('pg_catalog.pg_type') FROM pg_catalog.pg_type t UNION ALL SELECT regclass('pg_catalog.pg_trigger') FROM pg_catalog.pg_trigger t, x.tableoid"
         );
     }
 

@@ -211,10 +211,25 @@ fn register_descriptions(ctx: &SessionContext, facts: &Arc<Facts>) {
             vec![
                 TypeSignature::Exact(vec![DataType::Int32]),
                 TypeSignature::Exact(vec![DataType::Int32, DataType::Utf8]),
+                // A `regproc` the library holds as its name (`pg_operator.oprcode`, psql
+                // `\do`): not one of callqa's commented objects.
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]),
             ],
             Volatility::Stable,
         ),
         move |oid| objects.descriptions.get(&(oid, 0)).cloned(),
+    ));
+    // `shobj_description(oid, catalog)`: no database, role or tablespace has a comment.
+    ctx.register_udf(CatalogFunction::udf(
+        "shobj_description",
+        Signature::exact(vec![DataType::Int32, DataType::Utf8], Volatility::Stable),
+        DataType::Utf8,
+        |args| {
+            Ok(datafusion::arrow::array::new_null_array(
+                &DataType::Utf8,
+                args[0].len(),
+            ))
+        },
     ));
     let described = Arc::clone(facts);
     ctx.register_udf(CatalogFunction::udf(
