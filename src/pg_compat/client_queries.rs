@@ -122,7 +122,10 @@ fn tableoid_of_catalogs(sql: Cow<'_, str>) -> Cow<'_, str> {
         let table = bound
             .clone()
             .find(|(position, _, _)| *position > at)
-            .or_else(|| bound.filter(|(position, _, _)| *position < at).last());
+            .or_else(|| {
+                let mut before = bound;
+                before.rfind(|(position, _, _)| *position < at)
+            });
         match table {
             Some((_, _, table)) => format!("regclass('pg_catalog.{table}')"),
             None => whole.to_owned(),

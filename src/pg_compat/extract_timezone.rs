@@ -53,7 +53,7 @@ impl ScalarUDFImpl for ExtractTimezone {
         match arg_types {
             [_, DataType::Timestamp(_, Some(zone))] => Ok(vec![
                 DataType::Utf8,
-                DataType::Timestamp(TimeUnit::Microsecond, Some(zone.clone())),
+                DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::clone(zone))),
             ]),
             [_, DataType::Timestamp(_, None)] => Err(Refusal::error(
                 sqlstate::FEATURE_NOT_SUPPORTED,

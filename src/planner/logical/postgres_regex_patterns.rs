@@ -4,6 +4,8 @@
 //! and `\M` are errors, and `.` does not match a newline. Runs as an analyzer rule, before
 //! the simplifier compiles the literal patterns.
 
+use std::sync::Arc;
+
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, ScalarValue};
@@ -101,11 +103,11 @@ fn translated(expr: &Expr) -> Option<Expr> {
         }
         Expr::Cast(Cast { expr, field }) => Some(Expr::Cast(Cast {
             expr: Box::new(translated(expr)?),
-            field: field.clone(),
+            field: Arc::clone(field),
         })),
         Expr::TryCast(TryCast { expr, field }) => Some(Expr::TryCast(TryCast {
             expr: Box::new(translated(expr)?),
-            field: field.clone(),
+            field: Arc::clone(field),
         })),
         _ => None,
     }
