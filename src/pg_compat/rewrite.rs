@@ -349,7 +349,7 @@ mod tests {
     fn generate_series_in_a_select_list_is_rows() {
         assert_eq!(
             rewritten("select generate_series(1, 3) as i, x from t"),
-            "SELECT unnest(generate_series(1, 3)) AS i, x FROM t"
+            "SELECT CAST(unnest(generate_series(1, 3)) AS INT) AS i, x FROM t"
         );
         assert_eq!(
             rewritten("select * from generate_series(1, 3)"),
