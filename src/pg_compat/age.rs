@@ -5,7 +5,6 @@
 //! A `timestamptz` is broken down in the session's `TimeZone`, a `date` is local midnight;
 //! `age(a)` is `age(current_date, a)`.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
@@ -69,14 +68,7 @@ impl ScalarUDFImpl for Age {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let zone = args
-            .config_options
-            .execution
-            .time_zone
-            .as_deref()
-            .filter(|z| !z.trim().is_empty())
-            .unwrap_or("UTC");
-        let zone = Tz::from_str(zone)?;
+        let zone = super::session_zone(&args.config_options)?;
         let rows = rows(&args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let today = || {

@@ -21,7 +21,6 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, TimeUnit};
-use datafusion::common::config::ConfigOptions;
 use datafusion::common::utils::take_function_args;
 use datafusion::common::{Result, ScalarValue, internal_err, plan_err};
 use datafusion::error::DataFusionError;
@@ -84,7 +83,7 @@ impl ScalarUDFImpl for PgArrayIn {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let [text, _like] = take_function_args(self.name(), args.args)?;
         let list_type = args.return_field.data_type();
-        let zone = session_zone(&args.config_options)?;
+        let zone = super::session_zone(&args.config_options)?;
         match text {
             ColumnarValue::Scalar(value) => {
                 let text = match &value {
@@ -106,17 +105,6 @@ impl ScalarUDFImpl for PgArrayIn {
             }
         }
     }
-}
-
-/// The session's `TimeZone` (UTC when unset).
-fn session_zone(config: &ConfigOptions) -> Result<Tz> {
-    let zone = config
-        .execution
-        .time_zone
-        .as_deref()
-        .filter(|z| !z.is_empty())
-        .unwrap_or("UTC");
-    Ok(Tz::from_str(zone)?)
 }
 
 /// The array literal `text` as a `list_type` scalar (text-format array parameters; zone-less

@@ -5,11 +5,9 @@
 //! so no query of PostgreSQL's would call it. A timestamp without zone has no offset:
 //! 0A000, as in PostgreSQL.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{Offset, TimeZone};
-use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::array::{Array, AsArray, Int64Builder, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
@@ -69,14 +67,7 @@ impl ScalarUDFImpl for ExtractTimezone {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let zone = args
-            .config_options
-            .execution
-            .time_zone
-            .as_deref()
-            .filter(|z| !z.trim().is_empty())
-            .unwrap_or("UTC");
-        let zone = Tz::from_str(zone)?;
+        let zone = super::session_zone(&args.config_options)?;
         let rows = rows(&args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let [fields, values] = arrays.as_slice() else {

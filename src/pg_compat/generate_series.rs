@@ -41,13 +41,7 @@ impl TableFunctionImpl for PostgresGenerateSeries {
             e.get_type(&DFSchema::empty())
                 .is_ok_and(|t| t == DataType::Date32)
         });
-        let utc = args
-            .session()
-            .config_options()
-            .execution
-            .time_zone
-            .as_deref()
-            .is_none_or(|zone| matches!(zone, "" | "UTC" | "+00:00" | "Etc/UTC"));
+        let utc = super::is_utc_session(args.session().config_options());
         let provider = self.inner.call_with_args(args)?;
         let schema = provider.schema();
         let value = col(schema.field(0).name());

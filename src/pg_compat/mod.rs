@@ -98,7 +98,7 @@ pub use settings::{
 pub use startup_options::startup_settings;
 pub use statement_depth::{MAX_EXPRESSION_DEPTH, StatementTooDeep};
 pub use statement_rewrites::rewrite_statement;
-pub use time_zone_setting::{ZoneSetting, time_zone_setting};
+pub use time_zone_setting::{ZoneSetting, is_utc_session, session_zone, time_zone_setting};
 pub use value_size_limits::{MAX_CALL_BYTES, MAX_VALUE_BYTES, ValueTooLarge};
 
 /// Text of `select version()`: a PostgreSQL version first, then what really answers.

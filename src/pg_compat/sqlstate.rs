@@ -65,6 +65,18 @@ pub const DATATYPE_MISMATCH: &str = "42804";
 pub const WRONG_OBJECT_TYPE: &str = "42809";
 /// `42883` undefined_function.
 pub const UNDEFINED_FUNCTION: &str = "42883";
+
+/// PostgreSQL's 42883 for a call of `name` with arguments of types it has no form for.
+pub fn undefined_function(
+    name: &str,
+    arg_types: &[datafusion::arrow::datatypes::DataType],
+) -> datafusion::error::DataFusionError {
+    let types: Vec<String> = arg_types.iter().map(ToString::to_string).collect();
+    Refusal::error(
+        UNDEFINED_FUNCTION,
+        format!("function {name}({}) does not exist", types.join(", ")),
+    )
+}
 /// `42P01` undefined_table.
 pub const UNDEFINED_TABLE: &str = "42P01";
 /// `42P02` undefined_parameter.

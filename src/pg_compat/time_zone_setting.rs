@@ -7,7 +7,11 @@
 //! every timestamp sixteen hours off; each form is translated here, and anything else is
 //! PostgreSQL's 22023 instead of a zone that fails later or not at all.
 
+use std::str::FromStr;
 use std::sync::LazyLock;
+
+use datafusion::arrow::array::timezone::Tz;
+use datafusion::common::config::ConfigOptions;
 
 use regex::Regex;
 
@@ -25,6 +29,28 @@ pub struct ZoneSetting {
 /// A POSIX offset: an optional abbreviation (`UTC`, `<+08>`), then hours west of UTC.
 static POSIX_OFFSET: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^(?:[A-Za-z]{3,}|<[^>]*>)?([+-]?)(\d{1,2})(?::(\d{2}))?$").ok());
+
+/// The session's `TimeZone` as its zone (UTC when unset), what functions evaluating in the
+/// session zone read from their `config_options`.
+pub fn session_zone(config: &ConfigOptions) -> datafusion::error::Result<Tz> {
+    let zone = config
+        .execution
+        .time_zone
+        .as_deref()
+        .filter(|z| !z.trim().is_empty())
+        .unwrap_or("UTC");
+    Ok(Tz::from_str(zone)?)
+}
+
+/// Whether the session's `TimeZone` is UTC (or unset): where a cast of a date to
+/// `timestamptz` is the date's UTC midnight.
+pub fn is_utc_session(config: &ConfigOptions) -> bool {
+    config
+        .execution
+        .time_zone
+        .as_deref()
+        .is_none_or(|zone| matches!(zone, "" | "UTC" | "+00:00" | "Etc/UTC"))
+}
 
 /// Reads a `TimeZone` value the way PostgreSQL does; 22023 for one it would refuse (and for
 /// the forms callqa does not read: DST rules after an offset, seconds).

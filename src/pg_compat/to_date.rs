@@ -15,6 +15,7 @@ use datafusion::logical_expr::{
 use super::from_char::from_char;
 use super::interval_values::{columnar, rows};
 use super::sqlstate::{self, Refusal};
+use super::to_timestamp::is_text;
 
 /// The function.
 pub fn udf() -> ScalarUDF {
@@ -42,25 +43,9 @@ impl ScalarUDFImpl for ToDate {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let text = |t: &DataType| {
-            matches!(
-                t,
-                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null
-            )
-        };
         match arg_types {
-            [a, b] if text(a) && text(b) => Ok(vec![DataType::Utf8, DataType::Utf8]),
-            _ => Err(Refusal::error(
-                sqlstate::UNDEFINED_FUNCTION,
-                format!(
-                    "function to_date({}) does not exist",
-                    arg_types
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
+            [a, b] if is_text(a) && is_text(b) => Ok(vec![DataType::Utf8, DataType::Utf8]),
+            _ => Err(sqlstate::undefined_function("to_date", arg_types)),
         }
     }
 

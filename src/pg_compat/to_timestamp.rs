@@ -4,7 +4,6 @@
 //! returns a timestamp without zone. Text without `TZH` is a wall time in the session's
 //! `TimeZone`. Epoch seconds are rounded to microseconds.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{Offset, TimeZone};
@@ -34,7 +33,8 @@ struct ToTimestamp {
     signature: Signature,
 }
 
-fn is_text(t: &DataType) -> bool {
+/// Whether an argument type is text (or an untyped NULL): the template functions' inputs.
+pub(super) fn is_text(t: &DataType) -> bool {
     matches!(
         t,
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null
@@ -61,17 +61,7 @@ impl ScalarUDFImpl for ToTimestamp {
         match arg_types {
             [t] if t.is_numeric() || matches!(t, DataType::Null) => Ok(vec![DataType::Float64]),
             [a, b] if is_text(a) && is_text(b) => Ok(vec![DataType::Utf8, DataType::Utf8]),
-            _ => Err(Refusal::error(
-                sqlstate::UNDEFINED_FUNCTION,
-                format!(
-                    "function to_timestamp({}) does not exist",
-                    arg_types
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
+            _ => Err(sqlstate::undefined_function("to_timestamp", arg_types)),
         }
     }
 
@@ -92,14 +82,7 @@ impl ScalarUDFImpl for ToTimestamp {
                 }
             }
             [texts, patterns] => {
-                let zone = args
-                    .config_options
-                    .execution
-                    .time_zone
-                    .as_deref()
-                    .filter(|z| !z.trim().is_empty())
-                    .unwrap_or("UTC");
-                let zone = Tz::from_str(zone)?;
+                let zone = super::session_zone(&args.config_options)?;
                 let (texts, patterns) = (
                     cast(texts, &DataType::Utf8)?,
                     cast(patterns, &DataType::Utf8)?,
@@ -157,6 +140,8 @@ fn from_epoch(seconds: f64) -> Result<i64> {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
 
     #[test]

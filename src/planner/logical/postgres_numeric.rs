@@ -36,12 +36,7 @@ pub struct PostgresNumeric;
 
 impl AnalyzerRule for PostgresNumeric {
     fn analyze(&self, plan: LogicalPlan, config: &ConfigOptions) -> Result<LogicalPlan> {
-        let utc = config
-            .execution
-            .time_zone
-            .as_deref()
-            .is_none_or(|zone| matches!(zone, "" | "UTC" | "+00:00" | "Etc/UTC"));
-        rewrite_plan(plan, utc).map(|t| t.data)
+        rewrite_plan(plan, crate::pg_compat::is_utc_session(config)).map(|t| t.data)
     }
 
     fn name(&self) -> &str {
