@@ -15,6 +15,13 @@ pub(super) fn justify_hours(mut v: PgInterval) -> PgInterval {
     let whole = v.time / USECS_PER_DAY;
     v.time -= whole * USECS_PER_DAY;
     v.day = v.day.saturating_add(whole as i32);
+    days_and_time_of_one_sign(&mut v);
+    v
+}
+
+/// Moves a day into the time where the two have opposite signs (`1 day -02:00` →
+/// `22:00:00`), as PostgreSQL's justify functions end.
+pub(super) fn days_and_time_of_one_sign(v: &mut PgInterval) {
     if v.day > 0 && v.time < 0 {
         v.time += USECS_PER_DAY;
         v.day -= 1;
@@ -22,7 +29,6 @@ pub(super) fn justify_hours(mut v: PgInterval) -> PgInterval {
         v.time -= USECS_PER_DAY;
         v.day += 1;
     }
-    v
 }
 
 #[cfg(test)]

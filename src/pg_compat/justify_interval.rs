@@ -5,6 +5,7 @@
 use datafusion::logical_expr::ScalarUDF;
 
 use super::interval_values::{PgInterval, USECS_PER_DAY, unary_udf};
+use super::justify_hours::days_and_time_of_one_sign;
 
 /// The function.
 pub fn udf() -> ScalarUDF {
@@ -25,13 +26,7 @@ fn justify_interval(mut v: PgInterval) -> PgInterval {
         v.day -= 30;
         v.month += 1;
     }
-    if v.day > 0 && v.time < 0 {
-        v.time += USECS_PER_DAY;
-        v.day -= 1;
-    } else if v.day < 0 && v.time > 0 {
-        v.time -= USECS_PER_DAY;
-        v.day += 1;
-    }
+    days_and_time_of_one_sign(&mut v);
     v
 }
 
